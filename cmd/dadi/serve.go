@@ -1,0 +1,172 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/dadi-dev/dadi/ublk"
+	"github.com/spf13/cobra"
+)
+
+type serveOptions struct {
+	null     string
+	file     string
+	config   string
+	queues   int
+	depth    int
+	maxIO    string
+	cpus     string
+	id       int
+	readOnly bool
+	recovery bool
+	recover  int
+}
+
+func newServeCmd() *cobra.Command {
+	o := serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve (--null SIZE | --file PATH | --config CONFIG.json) [flags]",
+		Short: "Serve a block device in the foreground until SIGINT/SIGTERM",
+		Long: `Serve a block device through ublk in the foreground. Once /dev/ublkbN can be opened,
+one line "ready /dev/ublkbN" is printed on stdout. SIGINT or SIGTERM stop and delete the device.
+
+With --recovery the device outlives a crashed daemon: requests in flight are re-issued once
+"dadi serve --recover N" (with the same target) re-attaches to it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runServe(cmd, &o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.null, "null", "", "serve a null device of this size (reads return no data, writes are dropped)")
+	f.StringVar(&o.file, "file", "", "serve this file or block device (like the kernel loop driver)")
+	f.StringVar(&o.config, "config", "", "serve an overlaybd image described by this config.v1.json")
+	f.IntVar(&o.queues, "queues", ublk.DefaultQueues, "hardware queues, each on its own pinned thread (at most the CPU count)")
+	f.IntVar(&o.depth, "depth", ublk.DefaultDepth, "requests in flight per queue (1-4096)")
+	f.StringVar(&o.maxIO, "max-io", "512K", "largest request size")
+	f.StringVar(&o.cpus, "cpus", "", "pin queue i to the i-th CPU of this list (e.g. 0-3); default: the kernel's queue affinity")
+	f.IntVar(&o.id, "id", -1, "device number N of /dev/ublkbN (default: the next free one)")
+	f.BoolVar(&o.readOnly, "read-only", false, "expose a read-only device")
+	f.BoolVar(&o.recovery, "recovery", false, "let the device survive a daemon crash (UBLK_F_USER_RECOVERY, requests re-issued)")
+	f.IntVar(&o.recover, "recover", -1, "re-attach to device N, created with --recovery, whose daemon died")
+	return cmd
+}
+
+func (o *serveOptions) deviceConfig(log *slog.Logger) (ublk.Config, error) {
+	maxIO, err := parseByteSize(o.maxIO)
+	if err != nil {
+		return ublk.Config{}, fmt.Errorf("--max-io: %w", err)
+	}
+	cfg := ublk.Config{
+		ID: o.id, Queues: o.queues, Depth: o.depth, MaxIO: int(maxIO),
+		ReadOnly: o.readOnly, Recovery: o.recovery, Logger: log,
+	}
+	if o.cpus != "" {
+		if cfg.CPUs, err = ublk.ParseCPUList(o.cpus); err != nil {
+			return cfg, fmt.Errorf("--cpus: %w", err)
+		}
+	}
+	return cfg, nil
+}
+
+// openTarget makes the target the flags ask for, with its kind and a description for `list`.
+func (o *serveOptions) openTarget() (ublk.Target, uint64, string, error) {
+	n := 0
+	for _, s := range []string{o.null, o.file, o.config} {
+		if s != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		return nil, 0, "", errors.New("give exactly one of --null SIZE, --file PATH, --config CONFIG.json")
+	}
+	switch {
+	case o.null != "":
+		size, err := parseByteSize(o.null)
+		if err != nil {
+			return nil, 0, "", fmt.Errorf("--null: %w", err)
+		}
+		if size == 0 || size%512 != 0 {
+			return nil, 0, "", fmt.Errorf("--null %s: size must be a positive multiple of 512", o.null)
+		}
+		return ublk.NewNullTarget(size), kindNull, "null", nil
+	case o.file != "":
+		t, err := ublk.OpenFileTarget(o.file, o.readOnly)
+		if err != nil {
+			return nil, 0, "", err
+		}
+		if t.Size() == 0 || t.Size()%512 != 0 {
+			t.Close()
+			return nil, 0, "", fmt.Errorf("backing file %s is %d bytes: size must be a positive multiple of 512", o.file, t.Size())
+		}
+		return t, kindFile, "file:" + o.file, nil
+	default:
+		return openImageTarget(o)
+	}
+}
+
+func runServe(cmd *cobra.Command, o *serveOptions) error {
+	log := slog.Default()
+	cfg, err := o.deviceConfig(log)
+	if err != nil {
+		return err
+	}
+	target, kind, desc, err := o.openTarget()
+	if err != nil {
+		return err
+	}
+	cfg.Target, cfg.Kind = target, kind
+	if err := cfg.Validate(); err != nil {
+		target.Close()
+		return err
+	}
+	ctrl, err := ublk.OpenControl()
+	if err != nil {
+		target.Close()
+		return err
+	}
+	defer ctrl.Close()
+	log.Debug("kernel ublk", "features", ublk.FeatureNames(ctrl.Features()), "ioctl_encoded", ctrl.IoctlEncoded())
+
+	// Stop signals are caught before the device exists, so one arriving during setup still
+	// leads to a clean delete instead of an orphaned device.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
+	var dev *ublk.Device
+	if o.recover >= 0 {
+		dev, err = ublk.Recover(ctrl, o.recover, cfg)
+	} else {
+		dev, err = ublk.Create(ctrl, cfg)
+	}
+	if err != nil {
+		target.Close()
+		return err
+	}
+	id := dev.ID()
+	if err := writeState(deviceState{ID: id, PID: os.Getpid(), Target: desc}); err != nil {
+		log.Warn("could not record device state", "err", err)
+	}
+	defer removeState(id)
+	info := dev.Info()
+	log.Debug("device", "id", id, "flags", ublk.FeatureNames(info.Flags), "queues", info.NrHWQueues,
+		"depth", info.QueueDepth, "max_io", info.MaxIOBufBytes)
+	for _, q := range dev.QueueThreads() {
+		log.Debug("queue placement", "queue", q.Queue, "tid", q.TID, "cpus", q.CPUs)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "ready %s\n", dev.BlockPath())
+
+	select {
+	case s := <-sigs:
+		log.Info("stopping", "signal", s.String(), "device", dev.BlockPath())
+	case <-dev.Done():
+		log.Info("device stopped from outside", "device", dev.BlockPath())
+	}
+	if err := dev.Stop(); err != nil {
+		return err
+	}
+	return dev.Err()
+}

@@ -1,0 +1,8 @@
+// Package uring is a thin io_uring for dadi's block queues, on golang.org/x/sys/unix.
+//
+// It does what the queues need and no more: set up a ring (optionally with 128-byte SQEs for
+// ublk control commands), map its queues, hand out SQEs, submit and wait, read CQEs in place,
+// and register files, buffers and an eventfd. There is no reaper goroutine and no channel: the
+// goroutine that owns a Ring drives it, and nothing allocates per I/O. A Ring is not safe for
+// concurrent use; ublk requires each queue's commands to come from one thread anyway.
+package uring
