@@ -39,6 +39,8 @@ type Queue struct {
 	target  QueueTarget
 	active  int // tags the kernel holds or the target is serving
 	tid     int
+
+	lastCommit int32 // result of the latest commit, kept for tests and debugging
 }
 
 // QueueID is the queue's number.
@@ -231,6 +233,7 @@ func (q *Queue) dispatch(tag uint16) {
 
 // commit answers tag with res and asks for its next request in the same command.
 func (q *Queue) commit(tag uint16, res int32) {
+	q.lastCommit = res
 	q.queueIOCmd(ioCommitAndFetchReq, tag, res)
 }
 

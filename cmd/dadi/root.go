@@ -30,5 +30,6 @@ func newRootCmd() *cobra.Command {
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log debug detail (negotiated flags, queue/CPU placement)")
 	// One line per command family; each lives in its own file.
 	root.AddCommand(newServeCmd(), newListCmd(), newStopCmd(), newFeaturesCmd())
+	root.AddCommand(newZfileCmd())
 	return root
 }

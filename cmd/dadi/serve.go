@@ -59,6 +59,13 @@ func (o *serveOptions) deviceConfig(log *slog.Logger) (ublk.Config, error) {
 	if err != nil {
 		return ublk.Config{}, fmt.Errorf("--max-io: %w", err)
 	}
+	// ublk.Config reads zero as "default"; on the command line a zero is a mistake.
+	if o.queues < 1 {
+		return ublk.Config{}, fmt.Errorf("queues %d: must be at least 1", o.queues)
+	}
+	if o.depth < 1 {
+		return ublk.Config{}, fmt.Errorf("depth %d: must be between 1 and %d", o.depth, ublk.MaxQueueDepth)
+	}
 	cfg := ublk.Config{
 		ID: o.id, Queues: o.queues, Depth: o.depth, MaxIO: int(maxIO),
 		ReadOnly: o.readOnly, Recovery: o.recovery, Logger: log,
