@@ -38,5 +38,11 @@ demo: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+# fio in one VM boot: dadi null, dadi file and the kernel loop device, with ratios to loop.
+bench-ublk: build
+	$(GO) build -o bin/ublkbench ./perf/ublkbench
+	$(VMRUN) --prepare
+	$(VMRUN) -- $(CURDIR)/bin/ublkbench -dadi $(CURDIR)/bin/dadi
+
 clean:
 	rm -rf bin .cache .tmp
