@@ -31,5 +31,6 @@ func newRootCmd() *cobra.Command {
 	// One line per command family; each lives in its own file.
 	root.AddCommand(newServeCmd(), newListCmd(), newStopCmd(), newFeaturesCmd())
 	root.AddCommand(newZfileCmd())
+	root.AddCommand(newCreateCmd(), newCommitCmd(), newInfoCmd(), newMergeCmd())
 	return root
 }

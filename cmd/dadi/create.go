@@ -1,0 +1,62 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dadi-dev/dadi/engine"
+)
+
+func newCreateCmd() *cobra.Command {
+	var (
+		sparse       bool
+		uuid, parent string
+	)
+	cmd := &cobra.Command{
+		Use:   "create [--sparse] [--uuid U] [--parent-uuid P] DATA INDEX SIZE",
+		Short: "Create a new writable layer (as overlaybd-create does)",
+		Long: `Create a new writable LSMT layer: DATA and INDEX, or with --sparse one sparse DATA file
+(INDEX then only carries the header). SIZE is the virtual disk size: a bare number is GiB, as
+overlaybd-create takes it; with a suffix (512K, 100M, 1G, 2T) it is that many bytes.
+Existing files are never overwritten.`,
+		Args: cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			size, err := parseVirtualSize(args[2])
+			if err != nil {
+				return err
+			}
+			o := engine.CreateOptions{VirtualSize: size, UUID: uuid, ParentUUID: parent, Sparse: sparse}
+			if err := engine.CreateRW(args[0], args[1], o); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "created %s, %s: %s virtual disk\n", args[0], args[1], formatByteSize(size))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&sparse, "sparse", false, "one sparse data file (data of sector s at 4096 + s*512)")
+	cmd.Flags().StringVar(&uuid, "uuid", "", "layer uuid (default: random)")
+	cmd.Flags().StringVarP(&parent, "parent-uuid", "u", "", "uuid of the layer below (default: none)")
+	return cmd
+}
+
+// parseVirtualSize reads a disk size: a bare number is GiB, else see parseByteSize.
+func parseVirtualSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	if n, err := strconv.ParseInt(t, 10, 64); err == nil {
+		if n <= 0 || n > 1<<32 {
+			return 0, fmt.Errorf("size %q GiB: out of range", s)
+		}
+		return n << 30, nil
+	}
+	v, err := parseByteSize(t)
+	if err != nil {
+		return 0, err
+	}
+	if v <= 0 || v%engine.SectorSize != 0 {
+		return 0, fmt.Errorf("size %q: must be a positive multiple of 512 bytes", s)
+	}
+	return v, nil
+}

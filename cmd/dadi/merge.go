@@ -1,0 +1,38 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/dadi-dev/dadi/engine"
+)
+
+func newMergeCmd() *cobra.Command {
+	var f layerOutFlags
+	cmd := &cobra.Command{
+		Use:   "merge [-z] [--algorithm lz4|zstd] [--bs SIZE] [-t] [--uuid U] CONFIG OUT",
+		Short: "Flatten the image of a config.v1.json into one read-only layer (as overlaybd-merge does)",
+		Long: `Flatten every layer of the image CONFIG describes (lowers and, if any, the upper) into the
+read-only LSMT layer OUT: the top layer wins, zeroed ranges stay zeroed. Laid out as
+overlaybd-merge --compress=false writes it; -z makes a ZFile, -t wraps it in a tar.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o, err := f.options()
+			if err != nil {
+				return err
+			}
+			img, err := engine.OpenImage(args[0], engine.OpenOptions{ReadOnly: true})
+			if err != nil {
+				return err
+			}
+			defer img.Close()
+			r, err := engine.Merge(img, args[1], o)
+			if err != nil {
+				return err
+			}
+			report(cmd, args[1], r)
+			return nil
+		},
+	}
+	f.register(cmd.Flags())
+	return cmd
+}

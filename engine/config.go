@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Config is overlaybd's per-device config.v1.json. Only the keys the engine acts on are
+// typed; the rest are kept so a config round-trips and later issues can read them.
+type Config struct {
+	RepoBlobURL       string          `json:"repoBlobUrl,omitempty"`
+	Lowers            []LowerConfig   `json:"lowers"`
+	Upper             *UpperConfig    `json:"upper,omitempty"`
+	ResultFile        string          `json:"resultFile,omitempty"`
+	Download          json.RawMessage `json:"download,omitempty"`
+	AccelerationLayer bool            `json:"accelerationLayer,omitempty"`
+	RecordTracePath   string          `json:"recordTracePath,omitempty"`
+	// Dir is the directory of the config file; relative paths are taken from there.
+	Dir string `json:"-"`
+}
+
+// LowerConfig is one read-only layer: a local file, or a registry blob (dir, digest, size).
+type LowerConfig struct {
+	File   string `json:"file,omitempty"`
+	Dir    string `json:"dir,omitempty"`
+	Digest string `json:"digest,omitempty"`
+	Size   int64  `json:"size,omitempty"`
+}
+
+// UpperConfig is the writable layer.
+type UpperConfig struct {
+	Index string `json:"index"`
+	Data  string `json:"data"`
+}
+
+// localBlobName is the file a downloaded layer is kept under in its dir.
+const localBlobName = "overlaybd.commit"
+
+// ParseConfig decodes and checks a config. name is used in errors.
+func ParseConfig(b []byte, name string) (*Config, error) {
+	var c Config
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(c.Lowers) > MaxLayers {
+		return nil, fmt.Errorf("%s: %d lowers, at most %d layers can be stacked", name, len(c.Lowers), MaxLayers)
+	}
+	for i, l := range c.Lowers {
+		if l.File == "" && l.Dir == "" {
+			return nil, fmt.Errorf("%s: lowers[%d] has neither file nor dir", name, i)
+		}
+	}
+	if c.Upper != nil && (c.Upper.Data == "" || c.Upper.Index == "") {
+		return nil, fmt.Errorf("%s: upper needs both index and data", name)
+	}
+	if len(c.Lowers) == 0 && c.Upper == nil {
+		return nil, fmt.Errorf("%s: no lowers and no upper", name)
+	}
+	return &c, nil
+}
+
+// LoadConfig reads a config file.
+func LoadConfig(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	c, err := ParseConfig(b, path)
+	if err != nil {
+		return nil, err
+	}
+	c.Dir = filepath.Dir(path)
+	return c, nil
+}
+
+// path resolves p against the config's directory.
+func (c *Config) path(p string) string {
+	if p == "" || filepath.IsAbs(p) || c.Dir == "" {
+		return p
+	}
+	return filepath.Join(c.Dir, p)
+}
+
+// LowerPath is the local file of lower i: its file, or the blob kept in its dir. A lower that
+// exists only in a registry is not supported yet.
+func (c *Config) LowerPath(i int) (string, error) {
+	l := c.Lowers[i]
+	if l.File != "" {
+		return c.path(l.File), nil
+	}
+	p := filepath.Join(c.path(l.Dir), localBlobName)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("lowers[%d] (%s %s): no local %s and registry download is %w yet", i, l.Dir, l.Digest, localBlobName, ErrNotSupported)
+	}
+	return p, nil
+}
+
+// WriteResult writes overlaybd's result file: "success" or "failed:<reason>".
+func (c *Config) WriteResult(err error) error {
+	if c.ResultFile == "" {
+		return nil
+	}
+	msg := "success"
+	if err != nil {
+		msg = "failed:" + err.Error()
+	}
+	return os.WriteFile(c.path(c.ResultFile), []byte(msg), 0o644)
+}

@@ -1,0 +1,171 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/dadi-dev/dadi/index"
+	"github.com/dadi-dev/dadi/zfile"
+)
+
+// ROLayer is an open read-only LSMT layer: committed, merged or sealed, plain or inside a
+// ZFile and/or overlaybd's tar.
+type ROLayer struct {
+	name    string
+	src     Source
+	r       io.ReaderAt // the LSMT bytes, after unwrapping
+	size    int64       // of the LSMT bytes
+	Header  Header
+	Trailer Header
+	Index   *index.Static
+	// Tar and ZFile say how the LSMT bytes were wrapped.
+	Tar   bool
+	ZFile *zfile.Reader
+}
+
+// OpenLayerFile opens a local layer file.
+func OpenLayerFile(path string) (*ROLayer, error) {
+	src, err := OpenFileSource(path)
+	if err != nil {
+		return nil, err
+	}
+	l, err := OpenLayer(src)
+	if err != nil {
+		src.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// OpenLayer opens the layer in src, unwrapping a tar, then a ZFile, then reading the LSMT
+// header, trailer and index with every check the format allows. On success the layer owns
+// src (Close closes it).
+func OpenLayer(src Source) (*ROLayer, error) {
+	name := src.Name()
+	l := &ROLayer{name: name, src: src, r: src, size: src.Size()}
+	off, n, ok, err := zfile.UnwrapTar(src, src.Size())
+	if err != nil {
+		return nil, wrapZFile(name, err)
+	}
+	if ok {
+		l.Tar = true
+		l.r, l.size = io.NewSectionReader(src, off, n), n
+	}
+	head := make([]byte, 512)
+	if l.size < int64(len(head)) {
+		return nil, corruptf(name, "%d bytes is too small for an LSMT layer", l.size)
+	}
+	if err := readFull(l.r, name, head, 0); err != nil {
+		return nil, err
+	}
+	if zfile.IsZFile(head) {
+		z, err := zfile.Open(l.r, l.size, name)
+		if err != nil {
+			return nil, wrapZFile(name, err)
+		}
+		l.ZFile, l.r, l.size = z, z, z.Size()
+	}
+	if err := l.parse(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// wrapZFile makes a zfile error also an engine ErrCorrupt when it is one, keeping both.
+func wrapZFile(name string, err error) error {
+	if errors.Is(err, zfile.ErrCorrupt) {
+		return fmt.Errorf("%s: %w: %w", name, ErrCorrupt, err)
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}
+
+func (l *ROLayer) parse() error {
+	name := l.name
+	if l.size < 2*HeaderSize {
+		return corruptf(name, "%d bytes is too small for an LSMT header and trailer", l.size)
+	}
+	buf := make([]byte, HeaderSize)
+	if err := readFull(l.r, name, buf, 0); err != nil {
+		return err
+	}
+	h, err := ParseHeader(buf)
+	if err != nil {
+		return fmt.Errorf("%s: header at offset 0: %w", name, err)
+	}
+	if h.Flags&FlagHeader == 0 || h.Flags&FlagDataFile == 0 {
+		return corruptf(name, "header at offset 0 has flags %#x, want a data-file header", h.Flags)
+	}
+	// A sealed-in-place file keeps the writable header (0x3): the trailer is what counts.
+	toff := l.size - HeaderSize
+	if err := readFull(l.r, name, buf, toff); err != nil {
+		return err
+	}
+	t, err := ParseHeader(buf)
+	if err != nil {
+		return fmt.Errorf("%s: trailer missing (no LSMT trailer at offset %d; a writable layer opens with its index file): %w", name, toff, err)
+	}
+	if t.Flags&(FlagHeader|FlagDataFile|FlagSealed) != FlagDataFile|FlagSealed {
+		return corruptf(name, "trailer at offset %d has flags %#x, want data file + sealed (0x6)", toff, t.Flags)
+	}
+	l.Header, l.Trailer = h, t
+	const maxEntries = 1 << 40 // keeps the byte count below from overflowing
+	if t.IndexOffset < HeaderSize || t.IndexSize > maxEntries || t.IndexOffset+t.IndexSize*index.EntrySize > uint64(toff) {
+		return corruptf(name, "index at offset %d with %d entries lies outside the data area [%d, %d)", t.IndexOffset, t.IndexSize, HeaderSize, toff)
+	}
+	raw := make([]byte, t.IndexSize*index.EntrySize)
+	if err := readFull(l.r, name, raw, int64(t.IndexOffset)); err != nil {
+		return err
+	}
+	segs, err := parseROIndex(raw, t.IndexOffset/SectorSize)
+	if err != nil {
+		return fmt.Errorf("%s: index at offset %d: %w", name, t.IndexOffset, err)
+	}
+	st, err := index.NewStatic(segs)
+	if err != nil {
+		return fmt.Errorf("%s: index at offset %d: %w: %w", name, t.IndexOffset, ErrCorrupt, err)
+	}
+	l.Index = st
+	return nil
+}
+
+// parseROIndex decodes a committed index: padding dropped, every other entry non-empty and,
+// unless zeroed, mapped inside the data area [HeaderSize, dataEnd) (in sectors). Order and
+// overlap are checked by index.NewStatic. Tags are cleared: in memory the tag is the layer's
+// position, set when stacking.
+func parseROIndex(raw []byte, dataEnd uint64) ([]index.Segment, error) {
+	segs := make([]index.Segment, 0, len(raw)/index.EntrySize)
+	for i := 0; i+index.EntrySize <= len(raw); i += index.EntrySize {
+		s := index.Decode(raw[i:])
+		if s.IsPadding() {
+			continue
+		}
+		n := i / index.EntrySize
+		if s.Length() == 0 {
+			return nil, fmt.Errorf("%w: entry %d %v has length 0", ErrCorrupt, n, s)
+		}
+		if !s.Zeroed() && (s.MOffset() < HeaderSize/SectorSize || s.MOffset()+s.Length() > dataEnd) {
+			return nil, fmt.Errorf("%w: entry %d %v maps sectors [%d, %d) outside the data area [%d, %d)",
+				ErrCorrupt, n, s, s.MOffset(), s.MOffset()+s.Length(), HeaderSize/SectorSize, dataEnd)
+		}
+		segs = append(segs, s.WithTag(0))
+	}
+	return segs, nil
+}
+
+// Name is the source's name.
+func (l *ROLayer) Name() string { return l.name }
+
+// VirtualSize is the disk size the layer records (trailer, else header).
+func (l *ROLayer) VirtualSize() int64 {
+	if l.Trailer.VirtualSize != 0 {
+		return int64(l.Trailer.VirtualSize)
+	}
+	return int64(l.Header.VirtualSize)
+}
+
+// ReadAt reads the layer's LSMT bytes (after unwrapping) at off. A short read is ErrCorrupt.
+func (l *ROLayer) ReadAt(p []byte, off int64) error { return readFull(l.r, l.name, p, off) }
+
+// Close closes the source.
+func (l *ROLayer) Close() error { return l.src.Close() }

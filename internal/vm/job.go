@@ -1,0 +1,138 @@
+package vm
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Job is what the guest init is to do, written into the initramfs by the host.
+type Job struct {
+	// Argv is the command line exactly as the host received it; Argv[0] is not resolved.
+	Argv []string `json:"argv"`
+	// Path is the executable the host's PATH lookup found for Argv[0], absolute.
+	Path string `json:"path"`
+	// Dir is the host's working directory.
+	Dir string `json:"dir"`
+	// Env is the host's whole environment.
+	Env []string `json:"env"`
+	// CopyIn lists host files under /tmp to copy into the guest's fresh /tmp before running,
+	// since the guest's /tmp is a tmpfs that hides the host's.
+	CopyIn []string `json:"copy_in,omitempty"`
+	// MakeDirs lists directories under /tmp to create in the guest (the working directory
+	// and TMPDIR, when they live there), so chdir and temp files work.
+	MakeDirs []string `json:"make_dirs,omitempty"`
+	// Modules are loaded in order, from ModuleDir in the initramfs.
+	Modules []Module `json:"modules,omitempty"`
+	// Verbose makes the guest narrate its setup on the console.
+	Verbose bool `json:"verbose,omitempty"`
+}
+
+// Module is a kernel module for the guest to load.
+type Module struct {
+	Name   string `json:"name"`
+	Params string `json:"params,omitempty"`
+}
+
+// Where the host puts things in the initramfs, and the guest finds them.
+const (
+	jobPath   = "/vmrun/job.json"
+	moduleDir = "/vmrun/modules"
+)
+
+// Encode renders the job as the guest reads it.
+func (j *Job) Encode() ([]byte, error) {
+	b, err := json.Marshal(j)
+	if err != nil {
+		return nil, fmt.Errorf("encoding job: %w", err)
+	}
+	return b, nil
+}
+
+// DecodeJob parses what Encode wrote and checks it is runnable.
+func DecodeJob(b []byte) (*Job, error) {
+	var j Job
+	if err := json.Unmarshal(b, &j); err != nil {
+		return nil, fmt.Errorf("decoding job: %w", err)
+	}
+	if len(j.Argv) == 0 || !filepath.IsAbs(j.Path) || !filepath.IsAbs(j.Dir) {
+		return nil, fmt.Errorf("decoding job: need argv, an absolute path and an absolute dir (got %q, %q, %q)", j.Argv, j.Path, j.Dir)
+	}
+	return &j, nil
+}
+
+// NewJob describes running argv in the host's current directory and environment. It resolves
+// argv[0] with the host's PATH, since the guest sees the same files at the same paths.
+func NewJob(argv []string, lookPath func(string) (string, error)) (*Job, error) {
+	if len(argv) == 0 {
+		return nil, fmt.Errorf("no command")
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return nil, fmt.Errorf("working directory: %w", err)
+	}
+	path, err := lookPath(argv[0])
+	if err != nil {
+		return nil, err
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	env := os.Environ()
+	if os.Getenv("HOME") == "" {
+		env = append(env, "HOME=/root")
+	}
+	j := &Job{Argv: argv, Path: path, Dir: dir, Env: env}
+	if underTmp(path) {
+		j.CopyIn = append(j.CopyIn, path)
+	}
+	for _, d := range []string{dir, os.Getenv("TMPDIR")} {
+		if d != "" && underTmp(d) {
+			j.MakeDirs = append(j.MakeDirs, d)
+		}
+	}
+	return j, nil
+}
+
+// underTmp says whether host path p is hidden in the guest by its /tmp tmpfs.
+func underTmp(p string) bool {
+	p = filepath.Clean(p)
+	return p == "/tmp" || strings.HasPrefix(p, "/tmp/")
+}
+
+// Report is the guest's last word, sent on the control port.
+type Report struct {
+	// Started marks the line the guest sends just before it starts the command; the rest of
+	// the fields come in the last line, when the command is done.
+	Started bool `json:"started,omitempty"`
+	// Uptime is the guest kernel's clock when the line was sent, in seconds.
+	Uptime float64 `json:"uptime,omitempty"`
+	// Status is the command's exit status, 128+signal if a signal killed it.
+	Status int `json:"status"`
+	// Error, if set, says why the guest could not run the command at all.
+	Error string `json:"error,omitempty"`
+	// Stdout and Stderr count the bytes the guest sent on each port, so the host knows when
+	// it has received everything before it lets the guest power off.
+	Stdout int64 `json:"stdout"`
+	Stderr int64 `json:"stderr"`
+}
+
+// reportAck is the host's answer once it has all output; the guest powers off on it.
+const reportAck = "ok\n"
+
+// EncodeReport renders r as one line.
+func EncodeReport(r Report) []byte {
+	b, _ := json.Marshal(r) // A struct of strings and ints always encodes.
+	return append(b, '\n')
+}
+
+// DecodeReport parses one line that EncodeReport wrote.
+func DecodeReport(line []byte) (Report, error) {
+	var r Report
+	if err := json.Unmarshal(line, &r); err != nil {
+		return Report{}, fmt.Errorf("decoding guest report %q: %w", line, err)
+	}
+	return r, nil
+}
