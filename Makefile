@@ -6,7 +6,7 @@ export CGO_ENABLED = 0
 PKGS_VM  ?= $(sort $(dir $(shell grep -rl --include='*_test.go' '^//go:build.*\bvm\b' . 2>/dev/null)))
 VMRUN    := $(CURDIR)/bin/vmrun
 
-.PHONY: all build test test-host test-vm demo vet bench bench-ublk clean
+.PHONY: all build prepare test test-host test-vm demo vet bench bench-ublk bench-image clean generate
 
 all: build
 
@@ -15,6 +15,12 @@ build:
 	$(GO) build -trimpath -o bin/dadi ./cmd/dadi
 	$(GO) build -trimpath -o bin/vmrun ./cmd/vmrun
 
+# Rebuild the committed bpf2go output (ebpf/blocktrace_bpfel.{go,o}) from ebpf/bpf/*.c with
+# Debian's clang and libbpf headers; bpf2go itself is pinned by go.mod's tool directive.
+generate:
+	@command -v clang >/dev/null || apt-get install -y clang llvm libbpf-dev
+	$(GO) generate ./ebpf/...
+
 vet:
 	$(GO) vet ./...
 	$(GO) vet -tags vm ./...
@@ -22,12 +28,24 @@ vet:
 
 # Unit tests on the host kernel (io_uring, codecs, formats), then the real-kernel tests, each
 # compiled test binary run inside a fresh VM booted by bin/vmrun.
-test: build vet test-host test-vm
+test: build vet prepare test-host test-vm
+
+# Installs the VM's tools (apt) and downloads the test kernel once; the host tests of
+# cmd/vmrun boot the VM too, so this comes before them.
+prepare: build
+	$(VMRUN) --prepare
 
 test-host:
 	$(GO) test -count=1 ./...
 
-test-vm: build
+# The distribution registry for the registry tests (cmd/dadi/registry_vm_test.go), built from
+# the Go module proxy at a pinned version; not part of go.mod, so dadi does not depend on it.
+REGISTRY_VERSION ?= v3.1.2
+bin/registry:
+	@mkdir -p bin
+	GOBIN=$(CURDIR)/bin $(GO) install -trimpath github.com/distribution/distribution/v3/cmd/registry@$(REGISTRY_VERSION)
+
+test-vm: build bin/registry
 	$(VMRUN) --prepare
 	$(GO) test -count=1 -p 1 -tags vm -exec '$(VMRUN) --' -timeout 20m -run '^TestVM' $(PKGS_VM)
 
@@ -35,14 +53,30 @@ demo: build
 	$(VMRUN) --prepare
 	$(VMRUN) -- $(CURDIR)/scripts/demo.sh $(CURDIR)/bin/dadi
 
+# Go benchmarks of the hot paths (uring NOP round trip, index lookup, ZFile and engine reads),
+# each BENCH_COUNT times so benchstat can tell a change from noise; the output is kept in
+# out/bench/go-REV.txt (REV: the commit, -dirty with local changes). Compare two with
+# `go run golang.org/x/perf/cmd/benchstat@latest A.txt B.txt`. BENCH=regexp picks some.
+BENCH       ?= .
+BENCH_COUNT ?= 6
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	@mkdir -p out/bench
+	@f=out/bench/go-$$(git rev-parse --short HEAD 2>/dev/null || echo none)$$(git diff --quiet HEAD 2>/dev/null || echo -dirty).txt; \
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(BENCH_COUNT) ./... 2>&1 | tee $$f; \
+	echo "benchmarks written to $$f"; ! grep -q '^FAIL' $$f
 
-# fio in one VM boot: dadi null, dadi file and the kernel loop device, with ratios to loop.
+# A fio matrix in one VM boot: `dadi bench` on a dadi null device (reference: null_blk) and on
+# a dadi file target over a tmpfs file (reference: loop over the same file). The reports land
+# in out/bench-ublk/{null,file}/ on this host. BENCH_MATRIX=perf/codec.matrix picks another.
+BENCH_MATRIX ?= perf/quick.matrix
 bench-ublk: build
-	$(GO) build -o bin/ublkbench ./perf/ublkbench
 	$(VMRUN) --prepare
-	$(VMRUN) -- $(CURDIR)/bin/ublkbench -dadi $(CURDIR)/bin/dadi
+	@rm -rf out/bench-ublk && mkdir -p out/bench-ublk
+	$(VMRUN) -- sh -c '$(CURDIR)/bin/dadi bench --null 1G --matrix $(BENCH_MATRIX) -o /tmp/out/null >&2 && \
+		fallocate -l 1G /tmp/file.img && \
+		$(CURDIR)/bin/dadi bench --file /tmp/file.img --allow-write --matrix $(BENCH_MATRIX) -o /tmp/out/file >&2 && \
+		tar -C /tmp/out -cf - .' | tar -C out/bench-ublk -xf -
+	@echo "reports: out/bench-ublk/null/report.md out/bench-ublk/file/report.md"
 
 clean:
 	rm -rf bin .cache .tmp

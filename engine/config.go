@@ -86,7 +86,7 @@ func (c *Config) path(p string) string {
 }
 
 // LowerPath is the local file of lower i: its file, or the blob kept in its dir. A lower that
-// exists only in a registry is not supported yet.
+// exists only in a registry has none (OpenConfig fetches it, see remote.go).
 func (c *Config) LowerPath(i int) (string, error) {
 	l := c.Lowers[i]
 	if l.File != "" {
@@ -94,7 +94,7 @@ func (c *Config) LowerPath(i int) (string, error) {
 	}
 	p := filepath.Join(c.path(l.Dir), localBlobName)
 	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("lowers[%d] (%s %s): no local %s and registry download is %w yet", i, l.Dir, l.Digest, localBlobName, ErrNotSupported)
+		return "", fmt.Errorf("dir %s, digest %s: no local %s and no repoBlobUrl to fetch it from: %w", l.Dir, l.Digest, localBlobName, ErrNotSupported)
 	}
 	return p, nil
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/dadi-dev/dadi/fetch"
 	"github.com/dadi-dev/dadi/index"
 )
 
@@ -35,7 +36,8 @@ type Image struct {
 	size   int64
 	cfg    *Config
 
-	pool      sync.Pool // *scratch for ReadAt/WriteAt callers outside ublk queues
+	pool      sync.Pool  // *scratch for ReadAt/WriteAt callers outside ublk queues
+	trace     traceState // prefetch replay and trace recording (prefetch.go)
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -87,6 +89,14 @@ func NewImage(lowers []*ROLayer, upper Upper) (*Image, error) {
 // OpenOptions adjust OpenImage.
 type OpenOptions struct {
 	ReadOnly bool // open the upper without writing to it (and write no result file)
+	// Global is the node-wide config (overlaybd.json) for remote lowers; nil loads
+	// fetch.DefaultGlobalConfigPath, or takes the defaults if that file is missing.
+	Global *fetch.GlobalConfig
+	// Fetch is a fetch client shared by several images; nil makes one from Global when the
+	// image has a remote lower, closed with the image.
+	Fetch *fetch.Client
+	// ImageName labels the image's fetch metrics; OpenImage uses the config path.
+	ImageName string
 }
 
 // OpenImage opens the image a config.v1.json describes and writes its result file
@@ -95,6 +105,9 @@ func OpenImage(configPath string, o OpenOptions) (*Image, error) {
 	c, err := LoadConfig(configPath)
 	if err != nil {
 		return nil, err
+	}
+	if o.ImageName == "" {
+		o.ImageName = configPath
 	}
 	img, err := OpenConfig(c, o)
 	if !o.ReadOnly {
@@ -118,12 +131,9 @@ func OpenConfig(c *Config, o OpenOptions) (*Image, error) {
 		}
 		return nil, err
 	}
+	var remote *remoteSet // made by the first registry lower (remote.go)
 	for i := range c.Lowers {
-		p, err := c.LowerPath(i)
-		if err != nil {
-			return fail(err)
-		}
-		l, err := OpenLayerFile(p)
+		l, err := openLower(c, i, o, &remote)
 		if err != nil {
 			return fail(fmt.Errorf("lowers[%d]: %w", i, err))
 		}
@@ -141,6 +151,10 @@ func OpenConfig(c *Config, o OpenOptions) (*Image, error) {
 		return nil, err
 	}
 	img.cfg = c
+	if err := remote.startDownload(c); err != nil {
+		img.Close()
+		return nil, err
+	}
 	return img, nil
 }
 
@@ -193,6 +207,8 @@ func (img *Image) checkRange(off, n int64) error {
 func (img *Image) ReadAt(p []byte, off int64) (int, error) {
 	sc := img.pool.Get().(*scratch)
 	defer img.pool.Put(sc)
+	img.demandStart(off, uint32(len(p)))
+	defer img.demandDone()
 	if err := img.read(p, off, sc); err != nil {
 		return 0, err
 	}
@@ -330,6 +346,7 @@ func (img *Image) Flush() error {
 // Close closes every layer.
 func (img *Image) Close() error {
 	img.closeOnce.Do(func() {
+		img.stopTrace()
 		for _, l := range img.lowers {
 			if err := l.Close(); err != nil && img.closeErr == nil {
 				img.closeErr = err

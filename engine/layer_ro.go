@@ -165,7 +165,12 @@ func (l *ROLayer) VirtualSize() int64 {
 }
 
 // ReadAt reads the layer's LSMT bytes (after unwrapping) at off. A short read is ErrCorrupt.
-func (l *ROLayer) ReadAt(p []byte, off int64) error { return readFull(l.r, l.name, p, off) }
+func (l *ROLayer) ReadAt(p []byte, off int64) error {
+	if err := readFull(l.r, l.name, p, off); err != nil {
+		return l.refetchCorrupt(p, off, err) // a remote layer reads damaged bytes again (remote.go)
+	}
+	return nil
+}
 
 // Close closes the source.
 func (l *ROLayer) Close() error { return l.src.Close() }

@@ -23,7 +23,9 @@ func (q *queueTarget) Handle(tag uint16, req *ublk.Request) (int32, bool) {
 	var err error
 	switch req.Op {
 	case ublk.OpRead:
+		q.img.demandStart(req.Offset, req.Length)
 		err = q.img.read(req.Buf[:req.Length], req.Offset, q.sc)
+		q.img.demandDone()
 	case ublk.OpWrite:
 		err = q.img.write(req.Buf[:req.Length], req.Offset, q.sc)
 	case ublk.OpFlush:

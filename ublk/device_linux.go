@@ -314,9 +314,15 @@ func (d *Device) Stop() error {
 			d.log.Warn("stop device", "id", d.info.DevID, "err", err)
 		}
 		d.closeQueues()
+		// DEL_DEV returns only once every opener of /dev/ublkbN has closed it; say so if that
+		// is what the daemon is waiting for.
+		slow := time.AfterFunc(2*time.Second, func() {
+			d.log.Warn("waiting for the block device's users to close it before deleting it", "device", d.BlockPath())
+		})
 		if err := d.ctrl.DelDev(d.info.DevID); err != nil && !errors.Is(err, syscall.ENODEV) {
 			d.stopErr = err
 		}
+		slow.Stop()
 		if err := d.target.Close(); err != nil && d.stopErr == nil {
 			d.stopErr = err
 		}

@@ -1,12 +1,28 @@
 package main
 
 import (
-	"errors"
+	"log/slog"
 
+	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/ublk"
 )
 
-// openImageTarget serves an overlaybd image config; it is wired to the layer engine.
+// openImageTarget opens the overlaybd image a config.v1.json describes. An image without a
+// writable upper is exposed read-only, so file systems mount it as such instead of failing
+// on their first write.
 func openImageTarget(o *serveOptions) (ublk.Target, uint64, string, error) {
-	return nil, 0, "", errors.New("--config: image serving is not built yet")
+	global, err := loadGlobalConfig(o.global) // --global-config (pull.go)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	img, err := engine.OpenImage(o.config, engine.OpenOptions{ReadOnly: o.readOnly, Global: global})
+	if err != nil {
+		return nil, 0, "", err
+	}
+	startImagePrefetch(img, slog.Default()) // recordTracePath: record, replay or file list (trace_serve.go)
+	if img.UpperLayer() == nil && !o.readOnly {
+		slog.Info("image has no writable upper layer: serving it read-only", "config", o.config)
+		o.readOnly = true
+	}
+	return img, kindImage, "image:" + o.config, nil
 }

@@ -32,5 +32,8 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newServeCmd(), newListCmd(), newStopCmd(), newFeaturesCmd())
 	root.AddCommand(newZfileCmd())
 	root.AddCommand(newCreateCmd(), newCommitCmd(), newInfoCmd(), newMergeCmd())
+	root.AddCommand(newPullCmd())
+	root.AddCommand(newBenchCmd())
+	root.AddCommand(newTraceCmd())
 	return root
 }

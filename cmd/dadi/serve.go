@@ -16,6 +16,7 @@ type serveOptions struct {
 	null     string
 	file     string
 	config   string
+	global   string // --global-config (pull.go)
 	queues   int
 	depth    int
 	maxIO    string
@@ -43,6 +44,7 @@ With --recovery the device outlives a crashed daemon: requests in flight are re-
 	f.StringVar(&o.null, "null", "", "serve a null device of this size (reads return no data, writes are dropped)")
 	f.StringVar(&o.file, "file", "", "serve this file or block device (like the kernel loop driver)")
 	f.StringVar(&o.config, "config", "", "serve an overlaybd image described by this config.v1.json")
+	f.StringVar(&o.global, "global-config", "", "node-wide config for remote layers: cache, credentials, P2P (default /etc/overlaybd/overlaybd.json)")
 	f.IntVar(&o.queues, "queues", ublk.DefaultQueues, "hardware queues, each on its own pinned thread (at most the CPU count)")
 	f.IntVar(&o.depth, "depth", ublk.DefaultDepth, "requests in flight per queue (1-4096)")
 	f.StringVar(&o.maxIO, "max-io", "512K", "largest request size")
@@ -125,6 +127,7 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 		return err
 	}
 	cfg.Target, cfg.Kind = target, kind
+	cfg.ReadOnly = o.readOnly // an image without an upper layer turns this on
 	if err := cfg.Validate(); err != nil {
 		target.Close()
 		return err

@@ -1,0 +1,192 @@
+//go:build vm
+
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dadi-dev/dadi/engine"
+	"github.com/dadi-dev/dadi/index"
+	"github.com/dadi-dev/dadi/internal/fixtures"
+	"github.com/dadi-dev/dadi/internal/vmtest"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+)
+
+// hangProxy is a TCP proxy between dadi and the registry that can be told to stop answering:
+// bytes are then swallowed in both directions, which is what a hung server looks like.
+type hangProxy struct {
+	ln   net.Listener
+	hang atomic.Bool
+	wg   sync.WaitGroup
+}
+
+func startHangProxy(t *testing.T, upstream string) *hangProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	p := &hangProxy{ln: ln}
+	var conns sync.Map
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			u, err := net.Dial("tcp", upstream)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			conns.Store(c, u)
+			p.wg.Add(2)
+			go p.pipe(c, u)
+			go p.pipe(u, c)
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		conns.Range(func(k, v any) bool { k.(net.Conn).Close(); v.(net.Conn).Close(); return true })
+		p.wg.Wait()
+	})
+	return p
+}
+
+func (p *hangProxy) pipe(from, to net.Conn) {
+	defer p.wg.Done()
+	defer to.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := from.Read(buf)
+		if n > 0 && !p.hang.Load() {
+			if _, werr := to.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// directRead reads 4 KiB at off of dev with O_DIRECT from a thread pinned to cpu, so the
+// request goes to that CPU's ublk queue.
+func directRead(cpu int, dev string, off int64) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var set unix.CPUSet
+	set.Set(cpu)
+	if err := unix.SchedSetaffinity(0, &set); err != nil {
+		return err
+	}
+	fd, err := unix.Open(dev, unix.O_RDONLY|unix.O_DIRECT, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	buf, err := unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
+	if err != nil {
+		return err
+	}
+	defer unix.Munmap(buf)
+	n, err := unix.Pread(fd, buf, off)
+	if err == nil && n != len(buf) {
+		err = fmt.Errorf("short read: %d bytes", n)
+	}
+	return err
+}
+
+// blockOf is the 64 KiB cache block of a layer-file offset.
+func blockOf(off int64) int64 { return off / 65536 }
+
+// Through a registry that hangs, a read of data not yet cached fails with EIO within the
+// configured bound, while another queue keeps serving cached data; once the registry answers
+// again the same read succeeds.
+func TestVMRegistryHungEIO(t *testing.T) {
+	vmtest.RequireUblk(t)
+	m := fixtures.Load(t)
+	layerFile := m.Path("A/L0.lsmt")
+	// Pick two 4 KiB ranges of the disk whose bytes lie in different cache blocks of the layer
+	// file, neither one fetched when the layer opens (header, index, trailer).
+	l, err := engine.OpenLayerFile(layerFile)
+	require.NoError(t, err)
+	img, err := engine.NewImage([]*engine.ROLayer{l}, nil)
+	require.NoError(t, err)
+	st, _ := os.Stat(layerFile)
+	opened := map[int64]bool{0: true, blockOf(st.Size() - 4096): true, blockOf(st.Size() - 1): true}
+	for b := blockOf(int64(l.Trailer.IndexOffset)); b <= blockOf(int64(l.Trailer.IndexOffset+l.Trailer.IndexSize*16)); b++ {
+		opened[b] = true
+	}
+	var picks []int64
+	for off := int64(0); off < img.Size() && len(picks) < 2; off += 4096 {
+		ext := img.Merged().Lookup(uint64(off)/512, 8, nil)
+		if len(ext) != 1 || ext[0].Kind != index.Data {
+			continue
+		}
+		fb := int64(ext[0].MOffset+(uint64(off)/512-ext[0].Offset)) * 512
+		if opened[blockOf(fb)] || opened[blockOf(fb+4095)] {
+			continue
+		}
+		opened[blockOf(fb)], opened[blockOf(fb+4095)] = true, true
+		picks = append(picks, off)
+	}
+	img.Close()
+	require.Len(t, picks, 2)
+	cached, uncached := picks[0], picks[1]
+
+	reg := startDistribution(t)
+	proxy := startHangProxy(t, reg.host)
+	b, err := os.ReadFile(layerFile)
+	require.NoError(t, err)
+	const repo = "fixtures/hung"
+	d0 := reg.push(t, repo, b)
+	dir := t.TempDir()
+	viaProxy := proxy.ln.Addr().String()
+	cfg := writeRemoteConfig(t, viaProxy, dir, repo, []string{d0}, []int{len(b)})
+	global := writeGlobalConfig(t, dir, viaProxy, reg.user, reg.pass)
+	// Short bounds for this test: 300 ms per request, 2 s per read.
+	gb, _ := os.ReadFile(global)
+	gb = []byte(strings.Replace(string(gb), `"attemptTimeoutMs":5000,"timeoutMs":20000`, `"attemptTimeoutMs":300,"timeoutMs":2000`, 1))
+	require.Contains(t, string(gb), `"timeoutMs":2000`)
+	require.NoError(t, os.WriteFile(global, gb, 0o644))
+
+	d := vmtest.StartDaemon(t, "--config", cfg, "--global-config", global, "--queues", "2")
+	require.NoError(t, directRead(1, d.Device, cached))
+
+	proxy.hang.Store(true)
+	start := time.Now()
+	type result struct {
+		err  error
+		took time.Duration
+	}
+	hung := make(chan result, 1)
+	go func() {
+		err := directRead(0, d.Device, uncached)
+		hung <- result{err, time.Since(start)}
+	}()
+	time.Sleep(200 * time.Millisecond)
+	// Reads of cached data from the other CPU (so the other queue) go on meanwhile.
+	for range 20 {
+		t0 := time.Now()
+		require.NoError(t, directRead(1, d.Device, cached), "a cached read failed meanwhile")
+		require.Less(t, time.Since(t0), time.Second, "a cached read waited")
+	}
+	served := time.Since(start)
+	r := <-hung
+	require.ErrorIs(t, r.err, syscall.EIO, "read through a hung registry")
+	require.Less(t, r.took, 10*time.Second, "EIO took too long")
+	require.Less(t, served, r.took, "cached reads finished after the hung one")
+	t.Logf("hung registry: EIO after %s; 20 cached reads on the other queue done after %s", r.took.Round(time.Millisecond), served.Round(time.Millisecond))
+
+	proxy.hang.Store(false)
+	require.NoError(t, directRead(0, d.Device, uncached), "read after the registry recovered")
+	stopDaemon(t, d)
+}

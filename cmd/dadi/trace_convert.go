@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/dadi-dev/dadi/ebpf"
+	"github.com/dadi-dev/dadi/engine"
+	"github.com/spf13/cobra"
+)
+
+func newTraceConvertCmd() *cobra.Command {
+	var config string
+	cmd := &cobra.Command{
+		Use:   "convert --config CONFIG.json DEVICE-TRACE OUT",
+		Short: "Turn a device trace of an image's device into an overlaybd prefetch trace",
+		Long: `Map the successful reads of a device trace (taken on the device that serves the image
+of CONFIG.json) through the image's merged index to the layer blobs that hold them, and write
+overlaybd's prefetch trace format to OUT: a recordTracePath that dadi and overlaybd replay.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := ebpf.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			if f.Lost > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s lost %d events; the prefetch trace misses their reads\n", args[0], f.Lost)
+			}
+			img, err := engine.OpenImage(config, engine.OpenOptions{ReadOnly: true})
+			if err != nil {
+				return err
+			}
+			defer img.Close()
+			var reads []engine.DeviceRead
+			for _, e := range f.Events {
+				if e.Op == ebpf.OpRead && e.Error == 0 && e.Bytes > 0 {
+					reads = append(reads, engine.DeviceRead{Offset: e.Offset(), Length: int64(e.Bytes)})
+				}
+			}
+			recs, err := img.TraceFromReads(reads)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(args[1], engine.EncodeTrace(recs), 0o644); err != nil {
+				return err
+			}
+			var bytes uint64
+			for _, r := range recs {
+				bytes += r.Count
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d device reads -> %d records (%d bytes of %d layer blobs) in %s\n",
+				len(reads), len(recs), bytes, len(img.Lowers()), args[1])
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&config, "config", "", "the image's config.v1.json")
+	cmd.MarkFlagRequired("config")
+	return cmd
+}

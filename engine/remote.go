@@ -1,0 +1,227 @@
+package engine
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/dadi-dev/dadi/fetch"
+	"github.com/dadi-dev/dadi/zfile"
+)
+
+// Remote lowers: a `{dir, digest, size}` lower whose dir/overlaybd.commit is not there yet is
+// read from `<repoBlobUrl>/<digest>` through fetch, lazily, block by block, via the node's
+// block cache. The lowers of one image share a remoteSet: the fetch client (made for the
+// image unless OpenOptions.Fetch gives one) and the background download; both end when the
+// last remote lower is closed.
+
+// remoteSet is what an image's remote lowers share.
+type remoteSet struct {
+	client    *fetch.Client
+	ownClient bool
+	global    *fetch.GlobalConfig
+	image     string
+
+	mu   sync.Mutex
+	refs int
+	jobs []fetch.DownloadJob
+	dl   *fetch.Download
+}
+
+// remoteSource is a fetch.Blob as a layer Source; closing it releases the image's share.
+type remoteSource struct {
+	*fetch.Blob
+	set *remoteSet
+}
+
+func (s *remoteSource) Close() error {
+	err := s.Blob.Close()
+	s.set.release()
+	return err
+}
+
+// openLower opens lower i: its file, the blob already downloaded into its dir, or the blob in
+// the registry.
+func openLower(c *Config, i int, o OpenOptions, rs **remoteSet) (*ROLayer, error) {
+	l := c.Lowers[i]
+	if l.File != "" || l.Digest == "" || c.RepoBlobURL == "" {
+		p, err := c.LowerPath(i)
+		if err != nil {
+			return nil, err
+		}
+		return OpenLayerFile(p)
+	}
+	if p := filepath.Join(c.path(l.Dir), localBlobName); fileExists(p) {
+		return OpenLayerFile(p)
+	}
+	if *rs == nil {
+		set, err := newRemoteSet(c, o)
+		if err != nil {
+			return nil, err
+		}
+		*rs = set
+	}
+	return (*rs).open(c, l)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+func newRemoteSet(c *Config, o OpenOptions) (*remoteSet, error) {
+	rs := &remoteSet{client: o.Fetch, global: o.Global, image: o.ImageName}
+	if rs.image == "" {
+		rs.image = c.Dir
+	}
+	if rs.client == nil {
+		g := o.Global
+		if g == nil {
+			var err error
+			if g, err = fetch.LoadGlobalConfig(""); err != nil {
+				return nil, err
+			}
+		}
+		client, err := fetch.NewClient(g, fetch.ClientOptions{})
+		if err != nil {
+			return nil, err
+		}
+		rs.client, rs.ownClient = client, true
+	}
+	rs.global = rs.client.Config()
+	return rs, nil
+}
+
+// open opens one remote lower. A layer whose header or index fails its checks is opened once
+// more after its cached blocks are dropped: the bytes may have been damaged on the way.
+func (rs *remoteSet) open(c *Config, l LowerConfig) (*ROLayer, error) {
+	b, err := rs.client.OpenBlob(fetch.BlobRef{RepoBlobURL: c.RepoBlobURL, Digest: l.Digest, Size: l.Size, Image: rs.image})
+	if err != nil {
+		rs.maybeClose()
+		return nil, err
+	}
+	rs.mu.Lock()
+	rs.refs++
+	rs.mu.Unlock()
+	src := &remoteSource{Blob: b, set: rs}
+	layer, err := OpenLayer(src)
+	if err != nil && isCorrupt(err) {
+		b.Invalidate(0, b.Size())
+		layer, err = OpenLayer(src)
+	}
+	if err != nil {
+		src.Close()
+		return nil, err
+	}
+	if l.Dir != "" {
+		rs.mu.Lock()
+		rs.jobs = append(rs.jobs, fetch.DownloadJob{Blob: b, Dir: c.path(l.Dir)})
+		rs.mu.Unlock()
+	}
+	return layer, nil
+}
+
+// startDownload starts the background download when the image's (or else the node's)
+// download section enables it.
+func (rs *remoteSet) startDownload(c *Config) error {
+	if rs == nil {
+		return nil
+	}
+	cfg, err := fetch.ParseDownloadConfig(c.Download, rs.global.Download)
+	if err != nil {
+		return err
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if cfg.Enable && len(rs.jobs) > 0 && rs.dl == nil {
+		rs.dl = rs.client.StartDownload(rs.jobs, cfg)
+	}
+	return nil
+}
+
+// release drops one lower's share; the last one stops the download and closes the client.
+func (rs *remoteSet) release() {
+	rs.mu.Lock()
+	rs.refs--
+	last := rs.refs == 0
+	dl := rs.dl
+	rs.mu.Unlock()
+	if last {
+		if dl != nil {
+			dl.Stop()
+		}
+		if rs.ownClient {
+			rs.client.Close()
+		}
+	}
+}
+
+// maybeClose closes a client that no lower ended up using.
+func (rs *remoteSet) maybeClose() {
+	rs.mu.Lock()
+	unused := rs.refs == 0
+	rs.mu.Unlock()
+	if unused && rs.ownClient {
+		rs.client.Close()
+	}
+}
+
+// Download is the image's background download, or nil.
+func (img *Image) Download() *fetch.Download {
+	for _, l := range img.lowers {
+		if s, ok := l.src.(*remoteSource); ok {
+			s.set.mu.Lock()
+			defer s.set.mu.Unlock()
+			return s.set.dl
+		}
+	}
+	return nil
+}
+
+func isCorrupt(err error) bool {
+	return errors.Is(err, ErrCorrupt) || errors.Is(err, zfile.ErrCorrupt)
+}
+
+// invalidator is a Source whose bytes can be fetched again.
+type invalidator interface{ Invalidate(off, n int64) }
+
+// refetchCorrupt handles a read of a remote layer that failed a check (a ZFile block CRC, a
+// short read): the blocks under it are dropped from the cache and read once more, so bytes
+// damaged on the network cost a retry, not a permanently failing block. A second failure is
+// returned (the ublk completion says EIO); its blocks are dropped too, so a later read tries
+// again.
+func (l *ROLayer) refetchCorrupt(p []byte, off int64, err error) error {
+	inv, ok := l.src.(invalidator)
+	if !ok || !isCorrupt(err) {
+		return err
+	}
+	l.invalidate(inv, off, len(p))
+	if err := readFull(l.r, l.name, p, off); err != nil {
+		l.invalidate(inv, off, len(p))
+		return err
+	}
+	return nil
+}
+
+// invalidate drops the source bytes a read of the LSMT range [off, off+n) used.
+func (l *ROLayer) invalidate(inv invalidator, off int64, n int) {
+	if l.ZFile == nil {
+		base := int64(0)
+		if l.Tar {
+			base, _, _, _ = zfile.UnwrapTar(l.src, l.src.Size())
+		}
+		inv.Invalidate(base+off, int64(n))
+		return
+	}
+	fileOff, sn := l.ZFile.StoredExtent(off, n)
+	if l.Tar {
+		base, _, _, err := zfile.UnwrapTar(l.src, l.src.Size())
+		if err != nil {
+			inv.Invalidate(0, l.src.Size())
+			return
+		}
+		fileOff += base
+	}
+	inv.Invalidate(fileOff, int64(sn))
+}

@@ -1,0 +1,107 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/dadi-dev/dadi/index"
+	"github.com/dadi-dev/dadi/zfile"
+)
+
+// DeviceRead is a read of the image's virtual disk, in bytes, as a block trace records it.
+type DeviceRead struct {
+	Offset int64
+	Length int64
+}
+
+// TraceFromReads maps reads of the virtual disk to overlaybd trace records: the bytes of each
+// lower layer's blob (compressed blocks and all, tar offset included) that serve them, in the
+// order the reads happened. Ranges the upper layer answers, holes and zeroed ranges need no
+// blob and give no record. A range already recorded is not recorded again, and a record that
+// continues the previous one of the same layer is merged into it (up to TraceMaxIO).
+func (img *Image) TraceFromReads(reads []DeviceRead) ([]TraceRecord, error) {
+	tarOff := make([]int64, len(img.lowers))
+	for i, l := range img.lowers {
+		off, _, ok, err := zfile.UnwrapTar(l.src, l.src.Size())
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", l.name, err)
+		}
+		if ok {
+			tarOff[i] = off
+		}
+	}
+	m := traceMapper{img: img, tarOff: tarOff, seen: make(map[TraceRecord]bool)}
+	for _, r := range reads {
+		start := max(r.Offset, 0) / SectorSize
+		end := min((r.Offset+r.Length+SectorSize-1)/SectorSize, img.size/SectorSize)
+		if end <= start {
+			continue
+		}
+		m.device(uint64(start), uint64(end-start))
+	}
+	return m.out, nil
+}
+
+type traceMapper struct {
+	img     *Image
+	tarOff  []int64
+	seen    map[TraceRecord]bool
+	out     []TraceRecord
+	up, low []index.Extent
+}
+
+// device maps a sector range of the disk: the upper first, the lowers for what it lacks.
+func (m *traceMapper) device(sec, n uint64) {
+	if m.img.upper == nil {
+		m.lowers(sec, n)
+		return
+	}
+	m.up = m.img.upper.Lookup(sec, n, m.up[:0])
+	for _, e := range m.up {
+		if e.Kind == index.Unmapped {
+			m.lowers(e.Offset, e.Length)
+		}
+	}
+}
+
+func (m *traceMapper) lowers(sec, n uint64) {
+	m.low = m.img.merged.Lookup(sec, n, m.low[:0])
+	for _, e := range m.low {
+		if e.Kind != index.Data {
+			continue
+		}
+		l := m.img.lowers[e.Layer]
+		off, n := int64(e.MOffset)*SectorSize, int64(e.Length)*SectorSize
+		if l.ZFile != nil {
+			off, n = l.ZFile.StoredRange(off, n)
+		}
+		m.add(uint32(e.Layer), off+m.tarOff[e.Layer], n)
+	}
+}
+
+// add appends [off, off+n) of a layer's blob in records of at most TraceMaxIO bytes.
+func (m *traceMapper) add(layer uint32, off, n int64) {
+	for n > 0 {
+		k := min(n, TraceMaxIO)
+		// Split at TraceMaxIO boundaries so the same bytes always give the same record.
+		if b := (off/TraceMaxIO + 1) * TraceMaxIO; off+k > b {
+			k = b - off
+		}
+		m.one(TraceRecord{Op: TraceRead, Layer: layer, Count: uint64(k), Offset: off})
+		off, n = off+k, n-k
+	}
+}
+
+func (m *traceMapper) one(r TraceRecord) {
+	if m.seen[r] {
+		return
+	}
+	m.seen[r] = true
+	if k := len(m.out) - 1; k >= 0 {
+		p := &m.out[k]
+		if p.Layer == r.Layer && p.Offset+int64(p.Count) == r.Offset && p.Count+r.Count <= TraceMaxIO {
+			p.Count += r.Count
+			return
+		}
+	}
+	m.out = append(m.out, r)
+}
