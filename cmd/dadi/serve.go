@@ -25,6 +25,7 @@ type serveOptions struct {
 	readOnly bool
 	recovery bool
 	recover  int
+	cpuProf  string
 }
 
 func newServeCmd() *cobra.Command {
@@ -53,6 +54,7 @@ With --recovery the device outlives a crashed daemon: requests in flight are re-
 	f.BoolVar(&o.readOnly, "read-only", false, "expose a read-only device")
 	f.BoolVar(&o.recovery, "recovery", false, "let the device survive a daemon crash (UBLK_F_USER_RECOVERY, requests re-issued)")
 	f.IntVar(&o.recover, "recover", -1, "re-attach to device N, created with --recovery, whose daemon died")
+	f.StringVar(&o.cpuProf, "cpuprofile", "", "write a Go CPU profile of the daemon to this file until it stops (for `go tool pprof`)")
 	return cmd
 }
 
@@ -118,6 +120,13 @@ func (o *serveOptions) openTarget() (ublk.Target, uint64, string, error) {
 
 func runServe(cmd *cobra.Command, o *serveOptions) error {
 	log := slog.Default()
+	if o.cpuProf != "" {
+		stop, err := startCPUProfile(o.cpuProf)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	cfg, err := o.deviceConfig(log)
 	if err != nil {
 		return err
