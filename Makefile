@@ -73,7 +73,7 @@ bench-ublk: build
 	$(VMRUN) --prepare
 	@rm -rf out/bench-ublk && mkdir -p out/bench-ublk
 	$(VMRUN) -- sh -c '$(CURDIR)/bin/dadi bench --null 1G --matrix $(BENCH_MATRIX) -o /tmp/out/null >&2 && \
-		fallocate -l 1G /tmp/file.img && \
+		fallocate -l 512M /tmp/file.img && \
 		$(CURDIR)/bin/dadi bench --file /tmp/file.img --allow-write --matrix $(BENCH_MATRIX) -o /tmp/out/file >&2 && \
 		tar -C /tmp/out -cf - .' | tar -C out/bench-ublk -xf -
 	@echo "reports: out/bench-ublk/null/report.md out/bench-ublk/file/report.md"

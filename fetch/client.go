@@ -75,6 +75,9 @@ func NewClient(g *GlobalConfig, o ClientOptions) (*Client, error) {
 	if c.log == nil {
 		c.log = slog.Default()
 	}
+	if g.CredentialConfig.Mode == "http" {
+		c.log.Warn("credentialConfig mode http (an auth service) is not supported: only the user's docker config is used", "service", g.CredentialConfig.Path)
+	}
 	base := o.Transport
 	if base == nil {
 		t, err := newTransport(g)

@@ -9,9 +9,10 @@
 //
 // A read is split into cache blocks (64 KiB by default). Hits are read from the cache; misses
 // are fetched in ranges, several at once, each response checked (206, Content-Range, length),
-// retried with backoff on resets, timeouts, 5xx and 429, then written to the cache whole or
-// not at all. Concurrent readers of a missing block share one fetch, and no lock is held
-// across network I/O. A Blob may later switch to a local file that a background download
+// retried with backoff on resets, timeouts, 5xx and 429, handed to the readers, then stored in
+// the cache, where a block counts only once its checksummed record follows its bytes (see
+// Cache). Concurrent readers of a missing block share one fetch, and no lock is held across
+// network I/O. A Blob may later switch to a local file that a background download
 // placed after verifying its sha256.
 //
 // Errors wrap the sentinels in errors.go; none of them wraps a syscall.Errno, so a ublk

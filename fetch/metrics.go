@@ -126,29 +126,3 @@ func (m *metrics) close() {
 		srv.Close()
 	}
 }
-
-// Gather returns the current metrics (for `dadi pull` summaries and tests).
-func (c *Client) Gather() (map[string]float64, error) {
-	mfs, err := c.metrics.reg.Gather()
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]float64{}
-	for _, mf := range mfs {
-		for _, mt := range mf.GetMetric() {
-			key := mf.GetName()
-			for _, l := range mt.GetLabel() {
-				key += "{" + l.GetName() + "=" + l.GetValue() + "}"
-			}
-			switch {
-			case mt.Counter != nil:
-				out[key] = mt.Counter.GetValue()
-			case mt.Gauge != nil:
-				out[key] = mt.Gauge.GetValue()
-			case mt.Histogram != nil:
-				out[key+"_count"] = float64(mt.Histogram.GetSampleCount())
-			}
-		}
-	}
-	return out, nil
-}

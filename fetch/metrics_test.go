@@ -19,6 +19,7 @@ func TestMetricsExporter(t *testing.T) {
 	ref.Image = "/etc/images/app.json"
 	b := openBlob(t, c, ref)
 	checkRead(t, b, p.data, 0, len(p.data))
+	b.Sync()
 	checkRead(t, b, p.data, 0, 1000)
 	resp, err := http.Get("http://" + c.MetricsAddr() + "/metrics")
 	if err != nil {
@@ -31,7 +32,7 @@ func TestMetricsExporter(t *testing.T) {
 		`dadi_fetch_bytes_total{image="/etc/images/app.json"} 300000`,
 		`dadi_fetch_requests_total{image="/etc/images/app.json"}`,
 		`dadi_fetch_retries_total{image="/etc/images/app.json"} 1`,
-		`dadi_cache_hits_total{image="/etc/images/app.json"}`,
+		`dadi_cache_hits_total{image="/etc/images/app.json"} 1`,
 		`dadi_cache_misses_total{image="/etc/images/app.json"} 5`,
 		`dadi_fetch_latency_seconds_bucket{image="/etc/images/app.json"`,
 		`dadi_cache_evictions_total 0`,

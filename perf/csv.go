@@ -24,14 +24,17 @@ func WriteResultsCSV(w io.Writer, results []Result) error {
 		if r.Daemon.Codec.ZFile() {
 			zbs = strconv.FormatInt(r.Daemon.ZFileBS, 10)
 		}
+		d := []string{strconv.Itoa(r.Daemon.Queues), strconv.Itoa(r.Daemon.Depth), r.Daemon.Pin, string(r.Daemon.Codec), zbs}
+		if r.Daemon == (Daemon{}) {
+			d = []string{"", "", "", "", ""} // --device: no daemon knobs
+		}
 		row := []string{
 			strconv.Itoa(r.ID), string(r.Job.RW), strconv.FormatInt(r.Job.BS, 10),
 			strconv.Itoa(r.Job.IODepth), strconv.Itoa(r.Job.NumJobs),
-			strconv.Itoa(r.Daemon.Queues), strconv.Itoa(r.Daemon.Depth), r.Daemon.Pin,
-			string(r.Daemon.Codec), zbs, r.Device,
 		}
+		row = append(append(row, d...), r.Device)
 		row = append(row, statsColumns(r.Stats)...)
-		row = append(row, num(r.CPU, 1))
+		row = append(row, cpuColumn(r.CPU, num(r.CPU, 1)))
 		if ref := r.Ref; ref != nil {
 			row = append(row, ref.Name, num(ref.IOPS, 0), num(ref.BWBytes/(1<<20), 2), num(ref.LatP99, 1), num(r.Ratio(), 3), r.JSON, ref.JSON)
 		} else {
@@ -61,6 +64,14 @@ func WriteRefsCSV(w io.Writer, refs []RefResult) error {
 func statsColumns(s Stats) []string {
 	return []string{num(s.IOPS, 0), num(s.BWBytes/(1<<20), 2), num(s.LatMean, 1),
 		num(s.LatP50, 1), num(s.LatP99, 1), num(s.LatP999, 1)}
+}
+
+// cpuColumn is s, or empty when there was no daemon to measure.
+func cpuColumn(cpu float64, s string) string {
+	if cpu < 0 {
+		return ""
+	}
+	return s
 }
 
 func num(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }

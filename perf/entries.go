@@ -142,8 +142,11 @@ func (m *Matrix) daemonImages() map[Image]bool {
 }
 
 // Label names a daemon by the knobs that vary in the matrix ("q2 d128 lz4/16k"), or by all of
-// them when vary is nil.
+// them when vary is nil; the zero Daemon, of a --device run, is "device".
 func (d Daemon) Label(vary map[string]bool) string {
+	if d == (Daemon{}) {
+		return "device" // a --device run: no daemon
+	}
 	var parts []string
 	if vary == nil || vary["queues"] {
 		parts = append(parts, fmt.Sprintf("q%d", d.Queues))

@@ -37,8 +37,8 @@ func writeMarkdown(w io.Writer, rep *Report, plots map[string][]string) error {
 		b.WriteString("| workload | best configuration | iodepth | IOPS | × ref | p99 | CPU |\n|---|---|--:|--:|--:|--:|--:|\n")
 		for _, g := range groups {
 			r := best(g.Results)
-			fmt.Fprintf(b, "| %s | %s | %d | %s | %s | %s | %.0f%% |\n", g.Title(), r.Daemon.Label(nil),
-				r.Job.IODepth, kilo(r.IOPS), ratio(r), micros(r.LatP99), r.CPU)
+			fmt.Fprintf(b, "| %s | %s | %d | %s | %s | %s | %s |\n", g.Title(), r.Daemon.Label(nil),
+				r.Job.IODepth, kilo(r.IOPS), ratio(r), micros(r.LatP99), percent(r.CPU))
 		}
 		b.WriteString("\n")
 	}
@@ -55,9 +55,9 @@ func writeMarkdown(w io.Writer, rep *Report, plots map[string][]string) error {
 				if r.Ref != nil {
 					refIOPS, refP99 = kilo(r.Ref.IOPS), micros(r.Ref.LatP99)
 				}
-				fmt.Fprintf(b, "| %s | %d | %s | %.1f | %s | %s | %s | %s | %.0f%% | %s | %s | %s |\n",
+				fmt.Fprintf(b, "| %s | %d | %s | %.1f | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 					s.Daemon.Label(vary), r.Job.IODepth, kilo(r.IOPS), r.BWBytes/(1<<20), micros(r.LatMean),
-					micros(r.LatP50), micros(r.LatP99), micros(r.LatP999), r.CPU, refIOPS, refP99, ratio(r))
+					micros(r.LatP50), micros(r.LatP99), micros(r.LatP999), percent(r.CPU), refIOPS, refP99, ratio(r))
 			}
 		}
 		b.WriteString("\n")
@@ -72,6 +72,14 @@ func ratio(r Result) string {
 		return strings.TrimSuffix(times(x), "x") + "×"
 	}
 	return "–"
+}
+
+// percent is a daemon's CPU use, or a dash for a --device run, which has no daemon.
+func percent(cpu float64) string {
+	if cpu < 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f%%", cpu)
 }
 
 // refNames says which reference devices the run compared with.

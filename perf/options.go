@@ -29,7 +29,7 @@ type Options struct {
 	Matrix     *Matrix
 	Source     Source
 	Out        string    // the directory that receives the report
-	Work       string    // scratch for images and data; "" makes one under the temp dir
+	Work       string    // where to make the scratch directory for images and data; "": $TMPDIR
 	Dadi       string    // the dadi binary that serves devices
 	Images     Images    // needed when the matrix has image codecs
 	Progress   io.Writer // where progress lines go; nil: nowhere
@@ -58,9 +58,6 @@ func Check(o *Options) error {
 			return err
 		}
 	}
-	if _, err := exec.LookPath("fio"); err != nil {
-		return errors.New("fio is not installed (apt-get install fio)")
-	}
 	if o.Source.Device == "" {
 		if _, err := os.Stat(o.Dadi); err != nil {
 			return fmt.Errorf("dadi binary: %w", err)
@@ -69,10 +66,15 @@ func Check(o *Options) error {
 	if slices.ContainsFunc(m.Codec, Codec.Image) && o.Images == nil {
 		return errors.New("codec: this build cannot make images")
 	}
-	if o.Source.Device != "" {
-		return nil
+	if o.Source.Device == "" {
+		if err := checkCPUs(m, o.Dadi); err != nil {
+			return err
+		}
 	}
-	return checkCPUs(m, o.Dadi)
+	if _, err := exec.LookPath("fio"); err != nil {
+		return errors.New("fio is not installed (apt-get install fio)")
+	}
+	return nil
 }
 
 // checkCPUs holds queues and pin lists to this machine, where dadi serve would refuse them.

@@ -7,7 +7,7 @@ type Result struct {
 	Entry
 	Device string
 	Stats
-	CPU  float64    // the daemon's CPU use over the job, percent of one CPU
+	CPU  float64    // the daemon's CPU use over the job, percent of one CPU; -1: no daemon
 	Ref  *RefResult // the same job on the reference device; nil without one
 	JSON string     // fio's raw output, relative to the output directory
 }

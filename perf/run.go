@@ -47,12 +47,9 @@ type runner struct {
 }
 
 func (r *runner) run(ctx context.Context, rep *Report) error {
-	work := r.o.Work
-	if work == "" {
-		var err error
-		if work, err = os.MkdirTemp("", "dadi-bench-"); err != nil {
-			return err
-		}
+	work, err := os.MkdirTemp(r.o.Work, "dadi-bench-")
+	if err != nil {
+		return err
 	}
 	r.work = work
 	daemons, jobs := r.m.daemons(), r.m.jobs()
@@ -68,6 +65,9 @@ func (r *runner) run(ctx context.Context, rep *Report) error {
 	}
 	r.prog = newProgress(r.o.Progress, total, r.m.Runtime+r.m.Ramp+time.Second)
 	r.prog.say("%d entries on %s (%d dadi configurations × %d fio jobs), ~%s", len(daemons)*len(jobs), r.o.Source, len(daemons), len(jobs), clock(r.prog.left()))
+	if r.o.Source.Device != "" {
+		return r.runDevice(ctx, jobs, rep)
+	}
 	for _, d := range daemons {
 		if err := r.runReference(ctx, d, jobs, rep); err != nil {
 			return err
@@ -109,6 +109,27 @@ func (r *runner) runDaemon(ctx context.Context, d Daemon, jobs []Job, rep *Repor
 		rep.Results = append(rep.Results, res)
 	}
 	return dev.stop()
+}
+
+// runDevice runs the jobs on an existing device: no daemon, so no CPU figure, and the zero
+// Daemon, as Check made sure the matrix set no dadi knob.
+func (r *runner) runDevice(ctx context.Context, jobs []Job, rep *Report) error {
+	dev := r.o.Source.Device
+	size, err := deviceSize(dev)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		e := Entry{ID: len(rep.Results) + 1, Job: j}
+		end := r.prog.begin(fmt.Sprintf("%s | %s", dev, j))
+		rel, st, err := r.fio(ctx, fmt.Sprintf("%03d-%s", e.ID, fileLabel(j.String())), dev, size, j)
+		if err != nil {
+			return err
+		}
+		rep.Results = append(rep.Results, Result{Entry: e, Device: dev, Stats: st, CPU: -1, JSON: rel})
+		end(summary(st, -1, nil))
+	}
+	return nil
 }
 
 func (r *runner) start(d Daemon, target []string) (*daemon, error) {

@@ -159,7 +159,7 @@ func (r *runner) runReference(ctx context.Context, d Daemon, jobs []Job, rep *Re
 	return nil
 }
 
-// cleanup detaches the reference devices and removes the scratch directory if Run made it.
+// cleanup detaches the reference devices and removes the scratch directory.
 func (r *runner) cleanup() error {
 	var errs []error
 	for _, dev := range r.refs {
@@ -167,7 +167,7 @@ func (r *runner) cleanup() error {
 			errs = append(errs, dev.Close())
 		}
 	}
-	if r.o.Work == "" && r.work != "" {
+	if r.work != "" {
 		errs = append(errs, os.RemoveAll(r.work))
 	}
 	return errors.Join(errs...)

@@ -20,6 +20,7 @@ type Config struct {
 	Depth    int   // tags per queue
 	MaxIO    int   // largest request in bytes (a multiple of 4096)
 	CPUs     []int // if set, queue i is pinned to CPUs[i % len(CPUs)]; else to the kernel's queue affinity
+	NoPin    bool  // leave queue threads unpinned (for comparing pinned and unpinned runs)
 	ReadOnly bool
 	Recovery bool   // UBLK_F_USER_RECOVERY with REISSUE: the device outlives a crashed daemon
 	Kind     uint64 // opaque tag stored in the kernel's device info (dadi's target kind)
@@ -262,7 +263,9 @@ func (d *Device) startQueues(cfg Config) error {
 			id: i, depth: cfg.Depth, maxIO: cfg.MaxIO, charFd: int(char.Fd()),
 			ioctl: d.info.Flags&FCmdIoctlEncode != 0, log: d.log,
 		}
-		if len(cfg.CPUs) > 0 {
+		if cfg.NoPin {
+			// An empty set leaves the thread wherever the scheduler puts it.
+		} else if len(cfg.CPUs) > 0 {
 			q.cpus.Set(cfg.CPUs[i%len(cfg.CPUs)])
 		} else if set, err := d.ctrl.QueueAffinity(d.info.DevID, uint16(i)); err == nil {
 			q.cpus = set

@@ -47,7 +47,7 @@ writable layer) from the --file's bytes, or from image_size bytes of generated d
 	f.StringVar(&o.file, "file", "", "serve this file with dadi and benchmark it (reference: loop over it)")
 	f.StringVar(&o.matrix, "matrix", "", "matrix file (default: every knob at its default)")
 	f.StringVarP(&o.out, "out", "o", "", "directory for the report (created if missing)")
-	f.StringVar(&o.work, "work", "", "scratch directory for images and data (default: a new one in $TMPDIR, removed after)")
+	f.StringVar(&o.work, "work", "", "make the scratch directory for images and data here, not in $TMPDIR (it is removed after)")
 	f.BoolVar(&o.allowWrite, "allow-write", false, "let write patterns overwrite --file, --device or the --config upper")
 	f.BoolVar(&o.dryRun, "dry-run", false, "check the matrix and list its entries without running anything")
 	return cmd

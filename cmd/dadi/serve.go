@@ -49,7 +49,7 @@ With --recovery the device outlives a crashed daemon: requests in flight are re-
 	f.IntVar(&o.queues, "queues", ublk.DefaultQueues, "hardware queues, each on its own pinned thread (at most the CPU count)")
 	f.IntVar(&o.depth, "depth", ublk.DefaultDepth, "requests in flight per queue (1-4096)")
 	f.StringVar(&o.maxIO, "max-io", "512K", "largest request size")
-	f.StringVar(&o.cpus, "cpus", "", "pin queue i to the i-th CPU of this list (e.g. 0-3); default: the kernel's queue affinity")
+	f.StringVar(&o.cpus, "cpus", "", "pin queue i to the i-th CPU of this list (e.g. 0-3), or none to leave queues unpinned; default: the kernel's queue affinity")
 	f.IntVar(&o.id, "id", -1, "device number N of /dev/ublkbN (default: the next free one)")
 	f.BoolVar(&o.readOnly, "read-only", false, "expose a read-only device")
 	f.BoolVar(&o.recovery, "recovery", false, "let the device survive a daemon crash (UBLK_F_USER_RECOVERY, requests re-issued)")
@@ -74,7 +74,9 @@ func (o *serveOptions) deviceConfig(log *slog.Logger) (ublk.Config, error) {
 		ID: o.id, Queues: o.queues, Depth: o.depth, MaxIO: int(maxIO),
 		ReadOnly: o.readOnly, Recovery: o.recovery, Logger: log,
 	}
-	if o.cpus != "" {
+	if o.cpus == "none" {
+		cfg.NoPin = true
+	} else if o.cpus != "" {
 		if cfg.CPUs, err = ublk.ParseCPUList(o.cpus); err != nil {
 			return cfg, fmt.Errorf("--cpus: %w", err)
 		}
