@@ -101,7 +101,7 @@ func (img *Image) StartPrefetch(path string, o PrefetchOptions) (PrefetchMode, e
 		img.Replay(recs, o.Concurrency, o.Logger, o.ReplayDone)
 		return mode, nil
 	default:
-		recs, err := img.ListTrace(path)
+		recs, err := img.FileListTrace(path, o.Logger)
 		if err != nil {
 			return mode, err
 		}

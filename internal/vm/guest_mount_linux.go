@@ -107,6 +107,17 @@ func (g *guest) mountHost() error {
 		}
 		srcs = append(srcs, f)
 	}
+	// Directories to bind from the host's /tmp are pinned to a staging point first, for the
+	// same reason.
+	for i, p := range g.job.BindIn {
+		stage := fmt.Sprintf("/vmrun/bind/%d", i)
+		if err := os.MkdirAll(stage, 0o755); err != nil {
+			return err
+		}
+		if err := unix.Mount(filepath.Join(hostMount, p), stage, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("binding %s from the host: %w", p, err)
+		}
+	}
 	for _, m := range hostMounts {
 		if err := m.do(hostMount); err != nil {
 			if !m.optional {
@@ -114,6 +125,17 @@ func (g *guest) mountHost() error {
 			}
 			g.logf("optional: %v", err)
 		}
+	}
+	for i, p := range g.job.BindIn {
+		dst := filepath.Join(hostMount, p)
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			return fmt.Errorf("binding %s from the host: %w", p, err)
+		}
+		if err := unix.Mount(fmt.Sprintf("/vmrun/bind/%d", i), dst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("binding %s from the host: %w", p, err)
+		}
+		// Read-only like the rest of the host's files.
+		unix.Mount("", dst, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY, "") //nolint:errcheck // already read-only through virtiofs
 	}
 	for i, p := range g.job.CopyIn {
 		if err := copyInto(filepath.Join(hostMount, p), srcs[i]); err != nil {

@@ -21,6 +21,10 @@ type Job struct {
 	// CopyIn lists host files under /tmp to copy into the guest's fresh /tmp before running,
 	// since the guest's /tmp is a tmpfs that hides the host's.
 	CopyIn []string `json:"copy_in,omitempty"`
+	// BindIn lists host directories under /tmp to show read-only at the same path in the
+	// guest: the top directory under /tmp holding the working directory (a checkout cloned
+	// into /tmp must stay visible, with what lies beside it) and $DADI_FIXTURES.
+	BindIn []string `json:"bind_in,omitempty"`
 	// MakeDirs lists directories under /tmp to create in the guest (the working directory
 	// and TMPDIR, when they live there), so chdir and temp files work.
 	MakeDirs []string `json:"make_dirs,omitempty"`
@@ -85,15 +89,45 @@ func NewJob(argv []string, lookPath func(string) (string, error)) (*Job, error) 
 		env = append(env, "HOME=/root")
 	}
 	j := &Job{Argv: argv, Path: path, Dir: dir, Env: env}
-	if underTmp(path) {
+	for _, d := range []string{dir, os.Getenv("DADI_FIXTURES")} {
+		if top := tmpTop(d); top != "" && !j.bound(top) {
+			j.BindIn = append(j.BindIn, top)
+		}
+	}
+	if underTmp(path) && !j.bound(path) {
 		j.CopyIn = append(j.CopyIn, path)
 	}
 	for _, d := range []string{dir, os.Getenv("TMPDIR")} {
-		if d != "" && underTmp(d) {
+		if d != "" && underTmp(d) && !j.bound(d) {
 			j.MakeDirs = append(j.MakeDirs, d)
 		}
 	}
 	return j, nil
+}
+
+// tmpTop is the directory right under /tmp that holds p ("/tmp/ci" for "/tmp/ci/main/x"), or
+// "" when p is not below /tmp.
+func tmpTop(p string) string {
+	if p == "" || !filepath.IsAbs(p) {
+		return ""
+	}
+	rest, ok := strings.CutPrefix(filepath.Clean(p), "/tmp/")
+	if !ok || rest == "" {
+		return ""
+	}
+	first, _, _ := strings.Cut(rest, "/")
+	return "/tmp/" + first
+}
+
+// bound says whether p lies in a directory the guest binds from the host.
+func (j *Job) bound(p string) bool {
+	p = filepath.Clean(p)
+	for _, b := range j.BindIn {
+		if p == b || strings.HasPrefix(p, b+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // underTmp says whether host path p is hidden in the guest by its /tmp tmpfs.

@@ -101,3 +101,23 @@ func TestReportRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestTmpTopAndBinds(t *testing.T) {
+	for in, want := range map[string]string{
+		"/tmp/ci/main/engine": "/tmp/ci",
+		"/tmp/ci":             "/tmp/ci",
+		"/tmp":                "",
+		"/tmp/":               "",
+		"/work/main":          "",
+		"relative/tmp/x":      "",
+		"":                    "",
+	} {
+		if got := tmpTop(in); got != want {
+			t.Errorf("tmpTop(%q) = %q, want %q", in, got, want)
+		}
+	}
+	j := &Job{BindIn: []string{"/tmp/ci"}}
+	if !j.bound("/tmp/ci/main/x.test") || j.bound("/tmp/cix/y") || j.bound("/tmp/other") {
+		t.Error("bound() is wrong about /tmp/ci")
+	}
+}
