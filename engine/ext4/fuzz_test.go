@@ -2,8 +2,8 @@ package ext4
 
 import (
 	"bytes"
-	"errors"
 	"encoding/binary"
+	"errors"
 	"testing"
 )
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// TestFile is one file MakeTestImage puts into the file system.
+// testFile is one file mkfsImage puts into the file system.
 type testFile struct {
 	path string
 	data []byte
