@@ -78,10 +78,19 @@ func (p *hangProxy) pipe(from, to net.Conn) {
 }
 
 // directRead reads 4 KiB at off of dev with O_DIRECT from a thread pinned to cpu, so the
-// request goes to that CPU's ublk queue.
+// request goes to that CPU's ublk queue. The pinned thread is never handed back to the Go
+// runtime: its goroutine exits locked, which ends the thread, so no later goroutine (or a child
+// process forked from it) inherits the one-CPU affinity.
 func directRead(cpu int, dev string, off int64) error {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	res := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		res <- pinnedRead(cpu, dev, off)
+	}()
+	return <-res
+}
+
+func pinnedRead(cpu int, dev string, off int64) error {
 	var set unix.CPUSet
 	set.Set(cpu)
 	if err := unix.SchedSetaffinity(0, &set); err != nil {
