@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/dadi-dev/dadi/uring"
@@ -18,7 +19,17 @@ type FileTarget struct {
 	direct   bool
 	readOnly bool
 	isBlock  bool
+	// inline is how requests may be served on the queue thread before falling back to the
+	// ring (see fileQueue.inline): inlineOff, inlineNoWait or inlineMemory. A queue that finds
+	// the file refusing RWF_NOWAIT turns it off.
+	inline atomic.Int32
 }
+
+const (
+	inlineOff    = 0
+	inlineNoWait = 1 // buffered file: RWF_NOWAIT copies from the page cache or says EAGAIN
+	inlineMemory = 2 // tmpfs: the data is memory, a read or write is a copy that never waits on a device
+)
 
 // OpenFileTarget opens path for serving. With readOnly the file is opened read-only and
 // writes are refused. It uses O_DIRECT where the file system allows it (no double caching),
@@ -40,6 +51,17 @@ func OpenFileTarget(path string, readOnly bool) (*FileTarget, error) {
 		return nil, fmt.Errorf("backing file: %w", err)
 	}
 	t := &FileTarget{f: f, direct: direct, readOnly: readOnly}
+	// With O_DIRECT a synchronous read waits for the device, RWF_NOWAIT or not, so only
+	// buffered files try RWF_NOWAIT. tmpfs refuses RWF_NOWAIT and makes io_uring hand every
+	// request to a worker thread, yet its reads and writes are plain memory copies: those are
+	// done on the queue thread, as the loop driver does them on its own.
+	var fs unix.Statfs_t
+	switch {
+	case unix.Fstatfs(int(f.Fd()), &fs) == nil && fs.Type == unix.TMPFS_MAGIC:
+		t.inline.Store(inlineMemory)
+	case !direct:
+		t.inline.Store(inlineNoWait)
+	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
@@ -94,10 +116,16 @@ func (fq *fileQueue) Handle(tag uint16, req *Request) (int32, bool) {
 	fq.done[tag] = 0
 	switch req.Op {
 	case OpRead:
+		if fq.inline(tag, req) {
+			return int32(req.Length), true
+		}
 		fq.submitRW(tag, req)
 	case OpWrite:
 		if fq.t.readOnly {
 			return -int32(syscall.EROFS), true
+		}
+		if fq.inline(tag, req) {
+			return int32(req.Length), true
 		}
 		fq.submitRW(tag, req)
 	case OpFlush:
@@ -116,6 +144,31 @@ func (fq *fileQueue) Handle(tag uint16, req *Request) (int32, bool) {
 		return -int32(syscall.EOPNOTSUPP), true
 	}
 	return 0, false
+}
+
+// inline tries to finish a read or write at once on the queue thread, where that cannot wait
+// on a device: a copy here beats a round trip through an io_uring worker thread, which the
+// ring uses for files that cannot do non-blocking I/O. It reports whether the request is
+// complete; on EAGAIN, an error or a partial copy the rest goes through the ring.
+func (fq *fileQueue) inline(tag uint16, req *Request) bool {
+	mode := fq.t.inline.Load()
+	if mode == inlineOff || req.Flags&IOFFUA != 0 {
+		return false
+	}
+	flags := 0
+	if mode == inlineNoWait {
+		flags = unix.RWF_NOWAIT
+	}
+	d := fq.done[tag]
+	n, errno := rwv2(req.Op == OpWrite, fq.fd, req.Buf[d:], req.Offset+int64(d), flags)
+	if errno != 0 {
+		if errno == unix.EOPNOTSUPP || errno == unix.EINVAL {
+			fq.t.inline.Store(inlineOff) // this file refuses it; stop trying
+		}
+		return false
+	}
+	fq.done[tag] += uint32(n)
+	return fq.done[tag] == req.Length
 }
 
 func (fq *fileQueue) submitRW(tag uint16, req *Request) {
