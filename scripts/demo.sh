@@ -63,4 +63,65 @@ kill -TERM $daemon
 wait $daemon
 trap - EXIT
 "$DADI" list
-echo "done: the device is gone and the backing file holds the file system"
+echo "the device is gone and the backing file holds the file system"
+
+# serve_config CONFIG [FLAGS...]: start `dadi serve --config`, set $dev and $daemon.
+serve_config() {
+	cfg=$1
+	shift
+	: >"$work/ready"
+	"$DADI" serve --config "$cfg" "$@" >"$work/ready" 2>>"$work/daemon.log" &
+	daemon=$!
+	trap 'kill $daemon 2>/dev/null || true' EXIT
+	i=0
+	until grep -q '^ready ' "$work/ready" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 300 ] || ! kill -0 $daemon 2>/dev/null; then
+			cat "$work/daemon.log" >&2
+			echo "dadi serve --config $cfg did not become ready" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+	dev=$(sed -n 's/^ready //p' "$work/ready")
+}
+stop_daemon() {
+	kill -TERM $daemon
+	wait $daemon
+	trap - EXIT
+}
+
+say "an image: a writable overlaybd layer, served, with ext4 on it"
+"$DADI" create "$work/up.data" "$work/up.index" 256M
+printf '{"lowers":[],"upper":{"data":"%s","index":"%s"},"resultFile":"%s"}\n' \
+	"$work/up.data" "$work/up.index" "$work/result" >"$work/base.json"
+serve_config "$work/base.json"
+echo "device: $dev (result file: $(cat "$work/result"))"
+mkfs.ext4 -q -F "$dev"
+mount "$dev" "$work/mnt"
+cp -r /usr/local/go/src/net/http "$work/mnt/http"
+( cd "$work/mnt" && find http -type f | sort | xargs sha256sum >"$work/image-sums" )
+echo "copied $(wc -l <"$work/image-sums") files of Go's net/http source into the image"
+umount "$work/mnt"
+stop_daemon
+
+say "commit the writable layer into a compressed read-only layer (dadi commit -z)"
+"$DADI" commit -z --uuid 0bd0f100-d3d0-4000-8000-000000000001 "$work/up.data" "$work/up.index" "$work/layer1.zfile"
+"$DADI" info "$work/layer1.zfile" | sed 's/^/  /'
+ls -l "$work/up.data" "$work/layer1.zfile" | awk '{printf "  %-12s %s\n", $5, $9}'
+
+say "serve the committed layer as a read-only lower and record which blocks a 'startup' reads"
+printf '{"lowers":[{"file":"%s"}]}\n' "$work/layer1.zfile" >"$work/ro.json"
+serve_config "$work/ro.json"
+mount -o ro "$dev" "$work/mnt"
+if "$DADI" trace record --dev "$dev" --duration 4s -o "$work/startup.trace" 2>"$work/trace.log" & then
+	tracer=$!
+	sleep 1
+	( cd "$work/mnt" && sha256sum -c --quiet "$work/image-sums" ) && echo "every file reads back from the compressed layer"
+	wait $tracer || cat "$work/trace.log"
+	"$DADI" trace show "$work/startup.trace" | head -12 | sed 's/^/  /'
+fi
+umount "$work/mnt"
+stop_daemon
+"$DADI" list
+echo "done"
