@@ -76,6 +76,8 @@ bench-ublk: build
 		fallocate -l 512M /tmp/file.img && \
 		$(CURDIR)/bin/dadi bench --file /tmp/file.img --allow-write --matrix $(BENCH_MATRIX) -o /tmp/out/file >&2 && \
 		tar -C /tmp/out -cf - .' | tar -C out/bench-ublk -xf -
+	@for t in null file; do echo; echo "== dadi $$t (ratios to $$( [ $$t = null ] && echo null_blk || echo loop) in the same boot)"; \
+		grep '^|' out/bench-ublk/$$t/report.md; done
 	@echo "reports: out/bench-ublk/null/report.md out/bench-ublk/file/report.md"
 
 clean:
