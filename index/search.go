@@ -76,31 +76,9 @@ func buildTree(starts []uint64) tree {
 	return t
 }
 
-// countLE returns how many of the 16 keys of node are <= x-1+1, i.e. < y. Keys and y are
-// below 2^63, so k-y has its top bit set exactly when k < y.
-func countLE(node []uint64, y uint64) int {
-	node = node[:nodeKeys:nodeKeys]
-	c := (node[0] - y) >> 63
-	c += (node[1] - y) >> 63
-	c += (node[2] - y) >> 63
-	c += (node[3] - y) >> 63
-	c += (node[4] - y) >> 63
-	c += (node[5] - y) >> 63
-	c += (node[6] - y) >> 63
-	c += (node[7] - y) >> 63
-	c += (node[8] - y) >> 63
-	c += (node[9] - y) >> 63
-	c += (node[10] - y) >> 63
-	c += (node[11] - y) >> 63
-	c += (node[12] - y) >> 63
-	c += (node[13] - y) >> 63
-	c += (node[14] - y) >> 63
-	c += (node[15] - y) >> 63
-	return int(c)
-}
-
 // find returns the index of the last key <= x, or -1 when every key is above x.
-// countLE is written out in the loop because the compiler does not inline it: the call
+// The node's 16 keys are compared inline, without branches: keys and y are below 2^63, so
+// (k-y)>>63 is 1 exactly when k < y. A helper function would not be inlined, and the call
 // would cost as much as the comparisons.
 func (t *tree) find(x uint64) int {
 	if t.n == 0 {

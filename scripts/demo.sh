@@ -1,30 +1,43 @@
 #!/bin/sh
 # The dadi demo, run inside the VM by `make demo` (or directly on a host with ublk, as root):
-# serve a file-backed disk through ublk, put ext4 on it, write and read files, show stats.
+# serve a file-backed disk through ublk, put ext4 on it, write and read files, show stats;
+# then make, commit, serve and trace an overlaybd image.
 set -eu
 DADI=${1:-$(dirname "$0")/../bin/dadi}
 work=$(mktemp -d /tmp/dadi-demo.XXXXXX)
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+# serve ARGS...: start `dadi serve ARGS` in the background, wait for its ready line, set $dev
+# and $daemon.
+serve() {
+	: >"$work/ready"
+	"$DADI" serve "$@" >"$work/ready" 2>>"$work/daemon.log" &
+	daemon=$!
+	trap 'kill $daemon 2>/dev/null || true' EXIT
+	i=0
+	until grep -q '^ready ' "$work/ready" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 300 ] || ! kill -0 $daemon 2>/dev/null; then
+			cat "$work/daemon.log" >&2
+			echo "dadi serve $* did not become ready" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+	dev=$(sed -n 's/^ready //p' "$work/ready")
+}
+stop_daemon() {
+	kill -TERM $daemon
+	wait $daemon
+	trap - EXIT
+}
 
 say "kernel ublk features"
 "$DADI" features
 
 say "serve a 512 MiB file-backed disk (2 queues, pinned)"
 truncate -s 512M "$work/disk.img"
-"$DADI" serve -v --file "$work/disk.img" --queues 2 >"$work/ready" 2>"$work/daemon.log" &
-daemon=$!
-trap 'kill $daemon 2>/dev/null || true' EXIT
-i=0
-until grep -q '^ready ' "$work/ready" 2>/dev/null; do
-	i=$((i + 1))
-	if [ $i -gt 300 ] || ! kill -0 $daemon 2>/dev/null; then
-		cat "$work/daemon.log" >&2
-		echo "dadi serve did not become ready" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
-dev=$(sed -n 's/^ready //p' "$work/ready")
+serve -v --file "$work/disk.img" --queues 2
 echo "device: $dev"
 grep -E 'queue placement' "$work/daemon.log" | sed 's/^.*msg=/  /'
 "$DADI" list
@@ -59,43 +72,16 @@ awk '{printf "  reads: %d (%d sectors)  writes: %d (%d sectors)  flushes: %d\n",
 	"/sys/block/$(basename "$dev")/stat"
 
 say "stop"
-kill -TERM $daemon
-wait $daemon
-trap - EXIT
+stop_daemon
 "$DADI" list
 echo "the device is gone and the backing file holds the file system"
 
-# serve_config CONFIG [FLAGS...]: start `dadi serve --config`, set $dev and $daemon.
-serve_config() {
-	cfg=$1
-	shift
-	: >"$work/ready"
-	"$DADI" serve --config "$cfg" "$@" >"$work/ready" 2>>"$work/daemon.log" &
-	daemon=$!
-	trap 'kill $daemon 2>/dev/null || true' EXIT
-	i=0
-	until grep -q '^ready ' "$work/ready" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 300 ] || ! kill -0 $daemon 2>/dev/null; then
-			cat "$work/daemon.log" >&2
-			echo "dadi serve --config $cfg did not become ready" >&2
-			exit 1
-		fi
-		sleep 0.1
-	done
-	dev=$(sed -n 's/^ready //p' "$work/ready")
-}
-stop_daemon() {
-	kill -TERM $daemon
-	wait $daemon
-	trap - EXIT
-}
 
 say "an image: a writable overlaybd layer, served, with ext4 on it"
 "$DADI" create "$work/up.data" "$work/up.index" 256M
 printf '{"lowers":[],"upper":{"data":"%s","index":"%s"},"resultFile":"%s"}\n' \
 	"$work/up.data" "$work/up.index" "$work/result" >"$work/base.json"
-serve_config "$work/base.json"
+serve --config "$work/base.json"
 echo "device: $dev (result file: $(cat "$work/result"))"
 mkfs.ext4 -q -F "$dev"
 mount "$dev" "$work/mnt"
@@ -112,7 +98,7 @@ ls -l "$work/up.data" "$work/layer1.zfile" | awk '{printf "  %-12s %s\n", $5, $9
 
 say "serve the committed layer as a read-only lower and record which blocks a 'startup' reads"
 printf '{"lowers":[{"file":"%s"}]}\n' "$work/layer1.zfile" >"$work/ro.json"
-serve_config "$work/ro.json"
+serve --config "$work/ro.json"
 mount -o ro "$dev" "$work/mnt"
 if "$DADI" trace record --dev "$dev" --duration 4s -o "$work/startup.trace" 2>"$work/trace.log" & then
 	tracer=$!
