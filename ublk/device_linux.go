@@ -87,6 +87,7 @@ type Device struct {
 	target Target
 	queues []*Queue
 	log    *slog.Logger
+	panics targetPanics // recovered target panics of all queues
 
 	wg       sync.WaitGroup
 	errMu    sync.Mutex
@@ -261,7 +262,7 @@ func (d *Device) startQueues(cfg Config) error {
 	for i := 0; i < cfg.Queues; i++ {
 		q := &Queue{
 			id: i, depth: cfg.Depth, maxIO: cfg.MaxIO, charFd: int(char.Fd()),
-			ioctl: d.info.Flags&FCmdIoctlEncode != 0, log: d.log,
+			ioctl: d.info.Flags&FCmdIoctlEncode != 0, log: d.log, panics: &d.panics,
 		}
 		if cfg.NoPin {
 			// An empty set leaves the thread wherever the scheduler puts it.
@@ -301,6 +302,10 @@ func (d *Device) queueDone(err error) {
 // Done is closed once every queue has stopped: the device was stopped here or elsewhere
 // (`dadi stop`), or a queue failed.
 func (d *Device) Done() <-chan struct{} { return d.done }
+
+// TargetPanics is how many requests the target panicked on. Each was answered with EIO and
+// the device kept serving; a non-zero count means a bug, which the log shows with its stack.
+func (d *Device) TargetPanics() int64 { return d.panics.Count() }
 
 // Err is the first queue error, if any.
 func (d *Device) Err() error {

@@ -36,8 +36,10 @@ type Queue struct {
 	descs   []ioDesc
 	bufMem  []byte
 	reqs    []Request
+	tags    []tagState
 	target  QueueTarget
-	active  int // tags the kernel holds or the target is serving
+	panics  *targetPanics // shared by the device's queues; nil in host tests until a panic
+	active  int           // tags the kernel holds or the target is serving
 	tid     int
 
 	lastCommit int32 // result of the latest commit, kept for tests and debugging
@@ -55,9 +57,14 @@ func (q *Queue) Ring() *uring.Ring { return q.ring }
 // TargetSQE returns an SQE on the queue's ring whose completion goes to the target's Complete
 // for tag. The ring has room for one target SQE per tag in flight; a target that needs more
 // at once gets them after a submit.
+//
+// Every SQE must complete with exactly one CQE (no IOSQE_CQE_SKIP_SUCCESS, no multishot): the
+// queue counts them per tag, so a tag whose target panicked is answered only once none of its
+// I/O can still touch its buffer.
 func (q *Queue) TargetSQE(tag uint16) *uring.SQE {
 	sqe := q.getSQE()
 	sqe.UserData = uint64(tag) | kindTarget<<kindShift
+	q.tags[tag].targetSQEs++
 	return sqe
 }
 
@@ -112,6 +119,7 @@ func (q *Queue) setup(target Target) error {
 		return err
 	}
 	q.reqs = make([]Request, q.depth)
+	q.tags = make([]tagState, q.depth)
 	qt, err := target.NewQueue(q)
 	if err != nil {
 		return fmt.Errorf("queue %d: target: %w", q.id, err)
@@ -187,7 +195,16 @@ func (q *Queue) handleCQE(userData uint64, res int32) {
 		return
 	}
 	if (userData>>kindShift)&0xff == kindTarget {
-		if r, done := q.target.Complete(tag, &q.reqs[tag], res); done {
+		ts := &q.tags[tag]
+		ts.targetSQEs--
+		if ts.failed {
+			// The target panicked on this request: its I/O is drained, not handed back to it.
+			if ts.targetSQEs == 0 {
+				q.commitFailed(tag)
+			}
+			return
+		}
+		if r, done := q.complete(tag, res); done {
 			q.commit(tag, r)
 		}
 		return
@@ -226,7 +243,7 @@ func (q *Queue) dispatch(tag uint16) {
 		q.commit(tag, -int32(syscall.EOPNOTSUPP))
 		return
 	}
-	if res, done := q.target.Handle(tag, req); done {
+	if res, done := q.handle(tag, req); done {
 		q.commit(tag, res)
 	}
 }

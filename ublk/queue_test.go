@@ -15,14 +15,14 @@ import (
 // newHostQueue builds a queue on the host kernel without a ublk device: a real ring, real
 // buffers, and a descriptor array the test fills in as the kernel would. Commands meant for
 // /dev/ublkcN fail with EBADF (no fixed file), which the tests read as "committed".
-func newHostQueue(t *testing.T, target Target, depth, maxIO int) *Queue {
+func newHostQueue(t testing.TB, target Target, depth, maxIO int) *Queue {
 	t.Helper()
 	r, err := uring.New(uint32(2*depth), uring.Options{})
 	require.NoError(t, err)
 	buf, err := unix.Mmap(-1, 0, depth*maxIO, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
 	require.NoError(t, err)
 	q := &Queue{id: 0, depth: depth, maxIO: maxIO, ring: r, bufMem: buf, descs: make([]ioDesc, depth),
-		reqs: make([]Request, depth), log: slog.Default(), active: depth}
+		reqs: make([]Request, depth), tags: make([]tagState, depth), log: slog.Default(), active: depth}
 	qt, err := target.NewQueue(q)
 	require.NoError(t, err)
 	q.target = qt
