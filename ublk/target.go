@@ -64,6 +64,13 @@ type Target interface {
 //
 // Results follow the kernel's convention: the number of bytes done for reads and writes, 0 for
 // flush, discard and write-zeroes, a negative errno on failure (see Result).
+//
+// A panic in Handle or Complete fails only that request: the queue recovers it, answers the
+// request with EIO once the SQEs the target had submitted for the tag have completed (their
+// completions are not passed to Complete), logs the first panic of each site with its stack
+// and counts them all (Device.TargetPanics). The tag's next Handle must therefore reset any
+// per-tag state, and locks must be released with defer, or the next request finds them held.
+// Fatal runtime errors (out of memory, concurrent map writes) cannot be recovered.
 type QueueTarget interface {
 	// Handle starts req for tag. It returns done=true with the result when it finished at once,
 	// or done=false after submitting SQEs for the tag through QueueContext.Submit; the queue
