@@ -137,6 +137,9 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
+	if testWrapTarget != nil {
+		target = testWrapTarget(target)
+	}
 	cfg.Target, cfg.Kind = target, kind
 	cfg.ReadOnly = o.readOnly // an image without an upper layer turns this on
 	if err := cfg.Validate(); err != nil {
@@ -189,5 +192,8 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 	if err := dev.Stop(); err != nil {
 		return err
 	}
-	return dev.Err()
+	if err := dev.Err(); err != nil {
+		return err
+	}
+	return targetPanicsError(dev.TargetPanics())
 }
