@@ -23,9 +23,7 @@ func (q *queueTarget) Handle(tag uint16, req *ublk.Request) (int32, bool) {
 	var err error
 	switch req.Op {
 	case ublk.OpRead:
-		q.img.demandStart(req.Offset, req.Length)
-		err = q.img.read(req.Buf[:req.Length], req.Offset, q.sc)
-		q.img.demandDone()
+		err = q.demandRead(req)
 	case ublk.OpWrite:
 		err = q.img.write(req.Buf[:req.Length], req.Offset, q.sc)
 	case ublk.OpFlush:
@@ -39,6 +37,14 @@ func (q *queueTarget) Handle(tag uint16, req *ublk.Request) (int32, bool) {
 		return ublk.Result(err), true
 	}
 	return int32(req.Length), true
+}
+
+// demandRead marks a demand read for prefetch to yield to; the deferred demandDone keeps the
+// count right even when the read panics and the queue answers the request with EIO.
+func (q *queueTarget) demandRead(req *ublk.Request) error {
+	q.img.demandStart(req.Offset, req.Length)
+	defer q.img.demandDone()
+	return q.img.read(req.Buf[:req.Length], req.Offset, q.sc)
 }
 
 // Complete is never reached: Handle finishes every request itself.
