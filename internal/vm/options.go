@@ -19,6 +19,15 @@ type Options struct {
 	Stderr  io.Writer
 }
 
+// Exit statuses of vmrun's own failures, as timeout(1) and the shell use them, so they stay
+// apart from the ordinary statuses of a command.
+const (
+	StatusTimeout    = 124
+	StatusFailed     = 125
+	StatusCannotExec = 126
+	StatusNotFound   = 127
+)
+
 // ParseMem reads a memory size the way qemu's -m does: a number of MiB, or a number with a
 // K, M, G or T suffix (optionally followed by "iB" or "B").
 func ParseMem(s string) (int, error) {
