@@ -42,7 +42,6 @@ type Client struct {
 	mu    sync.Mutex
 	repos map[repoLocation]*repoAuth
 	stats map[string]*Stats
-	blobs int
 }
 
 // maxPendingPuts is how many fetched pieces may wait to be written to the cache; past it the

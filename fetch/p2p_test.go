@@ -15,13 +15,13 @@ import (
 func forward(w http.ResponseWriter, req *http.Request, url string) {
 	out, err := http.NewRequestWithContext(req.Context(), req.Method, url, nil)
 	if err != nil {
-		http.Error(w, err.Error(), 400)
+		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	out.Header = req.Header.Clone()
 	resp, err := http.DefaultTransport.RoundTrip(out)
 	if err != nil {
-		http.Error(w, err.Error(), 502)
+		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
 	}
 	defer resp.Body.Close()

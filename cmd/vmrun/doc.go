@@ -29,5 +29,5 @@
 // error.
 //
 // vmrun is also the guest's init: run as PID 1 with a job in its initramfs, it sets the
-// guest up and runs the job instead (see internal/vm).
+// guest up and runs the job instead (see internal/vm/guest).
 package main

@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/dadi-dev/dadi/internal/vm"
+	"github.com/dadi-dev/dadi/internal/vm/guest"
 )
 
 func main() {
-	if vm.IsGuest() {
-		vm.GuestMain() // Does not return.
+	if guest.IsGuest() {
+		guest.Main() // Does not return.
 	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -1,3 +1,5 @@
+//go:build vm
+
 package main
 
 import (
@@ -15,7 +17,8 @@ import (
 )
 
 // These tests boot real VMs, about ten seconds each under emulation, so each boot checks
-// many things. They build vmrun themselves: the guest's init must be a static build of the
+// many things. They carry the vm tag, so the host tests need no root, qemu or kernel
+// download, but they run on the host, not under -exec bin/vmrun: `make test-vmrun`. They build vmrun themselves: the guest's init must be a static build of the
 // code under test, not whatever bin/vmrun holds.
 
 var vmrunPath string // built once by TestMain

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/dadi-dev/dadi/internal/vm/job"
 )
 
 // How long the host waits for the end of things once the command is done: output still in
@@ -136,10 +138,10 @@ func (b *boot) run() (int, error) {
 
 // finish takes the guest's final report: it waits until all output the guest sent has been
 // relayed, lets the guest power off, and returns the command's status.
-func (b *boot) finish(r Report, qemu *proc, ctl *os.File, stdout, stderr *outStream) (int, error) {
+func (b *boot) finish(r job.Report, qemu *proc, ctl *os.File, stdout, stderr *outStream) (int, error) {
 	okOut := stdout.waitFor(r.Stdout, drainTimeout)
 	okErr := stderr.waitFor(r.Stderr, drainTimeout)
-	ctl.Write([]byte(reportAck)) //nolint:errcheck // if the guest is gone, so much the better
+	ctl.Write([]byte(job.ReportAck)) //nolint:errcheck // if the guest is gone, so much the better
 	select {
 	case <-qemu.done:
 	case <-time.After(poweroffTimeout):
@@ -156,9 +158,9 @@ func (b *boot) finish(r Report, qemu *proc, ctl *os.File, stdout, stderr *outStr
 }
 
 // orClosed makes ranging over a nil channel end at once instead of blocking forever.
-func orClosed(ch <-chan Report) <-chan Report {
+func orClosed(ch <-chan job.Report) <-chan job.Report {
 	if ch == nil {
-		closed := make(chan Report)
+		closed := make(chan job.Report)
 		close(closed)
 		return closed
 	}

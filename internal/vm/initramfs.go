@@ -6,20 +6,23 @@ import (
 	"fmt"
 	"os"
 	"path"
+
+	"github.com/dadi-dev/dadi/internal/vm/cpio"
+	"github.com/dadi-dev/dadi/internal/vm/job"
 )
 
 // Directories the guest init mounts on or reads from, created in the initramfs because the
 // kernel unpacks nothing else.
-var initramfsDirs = []string{"/dev", "/proc", "/sys", "/host", "/vmrun", moduleDir}
+var initramfsDirs = []string{"/dev", "/proc", "/sys", "/host", "/vmrun", job.ModuleDir}
 
 // writeInitramfs writes the guest's initramfs to dst: exe as /init, the kernel's guest
 // modules, and the job. The kernel reads an uncompressed archive directly, and writing a few
 // megabytes per run is cheaper than compressing them.
-func writeInitramfs(dst, exe string, k *Kernel, job *Job) (err error) {
+func writeInitramfs(dst, exe string, k *Kernel, j *job.Job) (err error) {
 	if err := checkStatic(exe); err != nil {
 		return err
 	}
-	jobBytes, err := job.Encode()
+	jobBytes, err := j.Encode()
 	if err != nil {
 		return err
 	}
@@ -33,7 +36,7 @@ func writeInitramfs(dst, exe string, k *Kernel, job *Job) (err error) {
 		}
 	}()
 	bw := bufio.NewWriterSize(f, 1<<20)
-	c := newCPIOWriter(bw)
+	c := cpio.NewWriter(bw)
 	for _, d := range initramfsDirs {
 		if err := c.Dir(d, 0o755); err != nil {
 			return err
@@ -48,11 +51,11 @@ func writeInitramfs(dst, exe string, k *Kernel, job *Job) (err error) {
 		return err
 	}
 	for _, m := range k.Modules {
-		if err := addFile(c, path.Join(moduleDir, m.Name+".ko"), k.ModulePath(m.Name), 0o644); err != nil {
+		if err := addFile(c, path.Join(job.ModuleDir, m.Name+".ko"), k.ModulePath(m.Name), 0o644); err != nil {
 			return err
 		}
 	}
-	if err := c.Bytes(jobPath, 0o644, jobBytes); err != nil {
+	if err := c.Bytes(job.FilePath, 0o644, jobBytes); err != nil {
 		return err
 	}
 	if err := c.Close(); err != nil {
@@ -65,7 +68,7 @@ func writeInitramfs(dst, exe string, k *Kernel, job *Job) (err error) {
 }
 
 // addFile copies the host file src into the archive as name.
-func addFile(c *cpioWriter, name, src string, perm os.FileMode) error {
+func addFile(c *cpio.Writer, name, src string, perm os.FileMode) error {
 	f, err := os.Open(src)
 	if err != nil {
 		return fmt.Errorf("initramfs: %w", err)

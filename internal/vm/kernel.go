@@ -5,6 +5,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/dadi-dev/dadi/internal/vm/job"
+	"github.com/dadi-dev/dadi/internal/vm/kmod"
 )
 
 // Kernel is a guest kernel ready to boot: a directory holding vmlinuz (or an uncompressed
@@ -13,13 +16,13 @@ type Kernel struct {
 	Dir     string
 	Version string
 	// Modules are the guest modules found in Dir, with their dependencies, in load order.
-	Modules []Module
+	Modules []job.Module
 	// Absent lists wanted modules Dir does not have (a custom kernel may build them in).
 	Absent []string
 }
 
 // Image is the kernel to boot: the uncompressed vmlinux when the cache has one (it boots
-// faster, see extractVmlinux), else vmlinuz.
+// faster, see pvh.ExtractVmlinux), else vmlinuz.
 func (k *Kernel) Image() string {
 	if p := filepath.Join(k.Dir, "vmlinux"); fileExists(p) {
 		return p
@@ -38,7 +41,7 @@ func (k *Kernel) ModulePath(name string) string { return filepath.Join(k.Dir, na
 // guestModules are what the guest loads: ublk itself, and the loop and null_blk references
 // that benchmarks compare it with. null_blk starts with no device so tests make their own
 // through configfs.
-var guestModules = []Module{
+var guestModules = []job.Module{
 	{Name: "ublk_drv"},
 	{Name: "loop"},
 	{Name: "null_blk", Params: "nr_devices=0"},
@@ -68,14 +71,14 @@ func openKernel(dir string) (*Kernel, error) {
 		wanted = append(wanted, m.Name)
 		params[m.Name] = m.Params
 	}
-	order, err := moduleLoadOrder(wanted, func(name string) ([]string, error) {
-		return moduleDepends(k.ModulePath(name))
+	order, err := kmod.LoadOrder(wanted, func(name string) ([]string, error) {
+		return kmod.Depends(k.ModulePath(name))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("kernel directory %s: %w", real, err)
 	}
 	for _, name := range order {
-		k.Modules = append(k.Modules, Module{Name: name, Params: params[name]})
+		k.Modules = append(k.Modules, job.Module{Name: name, Params: params[name]})
 	}
 	return k, nil
 }

@@ -1,14 +1,16 @@
 package vm
 
 import (
-	"bytes"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/dadi-dev/dadi/internal/vm/apt"
+	"github.com/dadi-dev/dadi/internal/vm/kmod"
+	"github.com/dadi-dev/dadi/internal/vm/pvh"
 )
 
 // The guest kernel: Debian's cloud kernel from the release that first ships ublk as a module
@@ -28,11 +30,11 @@ const (
 func downloadKernel(log io.Writer, root string) (string, error) {
 	mirror := os.Getenv(mirrorEnv)
 	if mirror == "" {
-		sources, err := readAptSources(debianSourceDir)
+		sources, err := apt.ReadSources(debianSourceDir)
 		if err != nil {
 			return "", fmt.Errorf("reading apt sources: %w", err)
 		}
-		if mirror, err = mirrorURI(sources); err != nil {
+		if mirror, err = apt.MirrorURI(sources); err != nil {
 			return "", err
 		}
 	}
@@ -43,14 +45,14 @@ func downloadKernel(log io.Writer, root string) (string, error) {
 	defer os.RemoveAll(scratch)
 	fmt.Fprintf(log, "vmrun: downloading the guest kernel (%s, %s) into %s (once)\n", kernelMeta, kernelSuite, root)
 
-	apt, err := newPrivateApt(scratch, mirror)
+	pa, err := apt.NewPrivate(scratch, apt.Archive{URI: mirror, Suite: kernelSuite, Keyring: archiveKeyring})
 	if err != nil {
 		return "", err
 	}
-	if _, err := apt.run("apt-get", "update"); err != nil {
+	if _, err := pa.Run("apt-get", "update"); err != nil {
 		return "", err
 	}
-	deps, err := apt.run("apt-cache", "depends", kernelMeta)
+	deps, err := pa.Run("apt-cache", "depends", kernelMeta)
 	if err != nil {
 		return "", err
 	}
@@ -58,16 +60,13 @@ func downloadKernel(log io.Writer, root string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := apt.run("apt-get", "download", pkg); err != nil {
+	deb, err := pa.Download(pkg)
+	if err != nil {
 		return "", err
 	}
-	debs, _ := filepath.Glob(filepath.Join(apt.dir, "*.deb"))
-	if len(debs) != 1 {
-		return "", fmt.Errorf("kernel download: expected one .deb of %s, found %d", pkg, len(debs))
-	}
 	tree := filepath.Join(scratch, "tree")
-	if out, err := exec.Command("dpkg-deb", "-x", debs[0], tree).CombinedOutput(); err != nil {
-		return "", fmt.Errorf("unpacking %s: %w\n%s", debs[0], err, out)
+	if out, err := exec.Command("dpkg-deb", "-x", deb, tree).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("unpacking %s: %w\n%s", deb, err, out)
 	}
 	stage := filepath.Join(scratch, "stage")
 	version, err := stageKernel(tree, stage)
@@ -114,8 +113,8 @@ func stageKernel(tree, stage string) (string, error) {
 		return "", err
 	}
 	// Best effort: without it the guest boots from vmlinuz, only more slowly.
-	extractVmlinux(filepath.Join(stage, "vmlinuz"), filepath.Join(stage, "vmlinux")) //nolint:errcheck
-	files, err := moduleFiles(tree, version)
+	pvh.ExtractVmlinux(filepath.Join(stage, "vmlinuz"), filepath.Join(stage, "vmlinux")) //nolint:errcheck
+	files, err := kmod.Files(tree, version)
 	if err != nil {
 		return "", err
 	}
@@ -123,70 +122,16 @@ func stageKernel(tree, stage string) (string, error) {
 	for _, m := range guestModules {
 		wanted = append(wanted, m.Name)
 	}
-	_, err = moduleLoadOrder(wanted, func(name string) ([]string, error) {
+	_, err = kmod.LoadOrder(wanted, func(name string) ([]string, error) {
 		src, ok := files[name]
 		if !ok {
 			return nil, fmt.Errorf("module %s is not in the package", name)
 		}
 		dst := filepath.Join(stage, name+".ko")
-		if err := decompressModule(src, dst); err != nil {
+		if err := kmod.Decompress(src, dst); err != nil {
 			return nil, err
 		}
-		return moduleDepends(dst)
+		return kmod.Depends(dst)
 	})
 	return version, err
-}
-
-// moduleFiles maps module names to their files in the package's module tree.
-func moduleFiles(tree, version string) (map[string]string, error) {
-	files := map[string]string{}
-	for _, base := range []string{"usr/lib/modules", "lib/modules"} {
-		dir := filepath.Join(tree, base, version)
-		if _, err := os.Stat(dir); err != nil {
-			continue
-		}
-		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			name, _, ok := strings.Cut(d.Name(), ".ko")
-			if ok {
-				files[moduleName(name)] = p
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("no modules for %s in the package", version)
-	}
-	return files, nil
-}
-
-// decompressModule writes src, a .ko or .ko.xz, to dst uncompressed. Decompressing on the
-// host means the guest does not depend on the kernel's in-kernel module decompression.
-func decompressModule(src, dst string) error {
-	switch {
-	case strings.HasSuffix(src, ".ko"):
-		return os.Rename(src, dst)
-	case strings.HasSuffix(src, ".ko.xz"):
-		out, err := os.Create(dst)
-		if err != nil {
-			return err
-		}
-		var stderr bytes.Buffer
-		cmd := exec.Command("xz", "-dc", src)
-		cmd.Stdout, cmd.Stderr = out, &stderr
-		err = cmd.Run()
-		if cerr := out.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("xz -d %s: %w %s", src, err, stderr.Bytes())
-		}
-		return nil
-	}
-	return fmt.Errorf("module %s: unsupported compression", src)
 }

@@ -3,14 +3,15 @@ package vm
 import (
 	"fmt"
 	"strings"
+
+	"github.com/dadi-dev/dadi/internal/vm/job"
 )
 
-// Names of the guest's virtio-serial ports. The guest finds its ports by these names in
-// sysfs, since there is no udev to make /dev/virtio-ports links.
+// The guest's virtio-serial ports, as package job names them for both sides.
 const (
-	portStdout = "vmrun.out"
-	portStderr = "vmrun.err"
-	portCtl    = "vmrun.ctl"
+	portStdout = job.PortStdout
+	portStderr = job.PortStderr
+	portCtl    = job.PortCtl
 )
 
 // qemuFDs are the file descriptor numbers, in qemu, of the socket ends vmrun hands it

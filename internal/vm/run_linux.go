@@ -10,12 +10,14 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/dadi-dev/dadi/internal/vm/job"
 )
 
 // Run boots a fresh guest, runs argv in it as the host would, and returns the command's exit
 // status, or one of the Status* codes with an error saying what went wrong.
 func Run(argv []string, o Options) (int, error) {
-	job, err := NewJob(argv, exec.LookPath)
+	j, err := job.New(argv, exec.LookPath)
 	if err != nil {
 		switch {
 		case errors.Is(err, exec.ErrNotFound), errors.Is(err, fs.ErrNotExist):
@@ -37,7 +39,7 @@ func Run(argv []string, o Options) (int, error) {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
-	job.Modules, job.Verbose = k.Modules, o.Verbose
+	j.Modules, j.Verbose = k.Modules, o.Verbose
 	exe, err := os.Executable()
 	if err != nil {
 		return StatusFailed, fmt.Errorf("finding own executable: %w", err)
@@ -55,7 +57,7 @@ func Run(argv []string, o Options) (int, error) {
 		return StatusFailed, fmt.Errorf("socket path %s is too long; set TMPDIR to a shorter directory", sock)
 	}
 	initrd := filepath.Join(dir, "initrd.cpio")
-	if err := writeInitramfs(initrd, exe, k, job); err != nil {
+	if err := writeInitramfs(initrd, exe, k, j); err != nil {
 		return StatusFailed, err
 	}
 	vfs, err := startVirtiofsd(sock, filepath.Join(dir, "virtiofsd.log"))

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/dadi-dev/dadi/internal/vm/job"
 )
 
 // outStream copies one of the guest's output ports to a host writer as it arrives, counting
@@ -58,14 +60,14 @@ func (s *outStream) waitFor(want int64, timeout time.Duration) bool {
 }
 
 // readReports delivers each line the guest writes on the control port, until it closes.
-// Lines that do not parse are dropped: the guest only writes what EncodeReport makes.
-func readReports(ctl io.Reader) <-chan Report {
-	ch := make(chan Report, 4)
+// Lines that do not parse are dropped: the guest only writes what job.EncodeReport makes.
+func readReports(ctl io.Reader) <-chan job.Report {
+	ch := make(chan job.Report, 4)
 	go func() {
 		defer close(ch)
 		sc := bufio.NewScanner(ctl)
 		for sc.Scan() {
-			if r, err := DecodeReport(sc.Bytes()); err == nil {
+			if r, err := job.DecodeReport(sc.Bytes()); err == nil {
 				ch <- r
 			}
 		}
@@ -117,4 +119,10 @@ func (c *consoleLog) tail(lines int) string {
 		}
 	}
 	return strings.Join(all[start:], "\n")
+}
+
+// tail returns the last n lines of b: the end of a tool's log says why it failed.
+func tail(b []byte, n int) string {
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }

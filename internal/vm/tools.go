@@ -1,7 +1,6 @@
 package vm
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/dadi-dev/dadi/internal/vm/apt"
 )
 
 // hostTool is a program the host side needs, or that commands in the guest expect to find
@@ -88,15 +89,15 @@ func ensureTools(log io.Writer, lockPath string) error {
 		return fmt.Errorf("missing host tools; install them with: sudo apt-get install --no-install-recommends %s", strings.Join(pkgs, " "))
 	}
 	fmt.Fprintf(log, "vmrun: installing %s with apt-get (once)\n", strings.Join(pkgs, " "))
-	if err := aptGet("update"); err != nil {
+	if err := apt.Get("update"); err != nil {
 		return err
 	}
-	if err := aptGet(append([]string{"install", "-y", "--no-install-recommends"}, pkgs...)...); err != nil {
+	if err := apt.Get(append([]string{"install", "-y", "--no-install-recommends"}, pkgs...)...); err != nil {
 		return err
 	}
 	// Bookworm's qemu brings virtiofsd; later releases package it on its own.
 	if _, ok := findTool(virtiofsdPaths...); !ok {
-		if err := aptGet("install", "-y", "--no-install-recommends", "virtiofsd"); err != nil {
+		if err := apt.Get("install", "-y", "--no-install-recommends", "virtiofsd"); err != nil {
 			return err
 		}
 	}
@@ -104,25 +105,4 @@ func ensureTools(log io.Writer, lockPath string) error {
 		return fmt.Errorf("still missing after apt-get install: tools from %s", strings.Join(still, " "))
 	}
 	return nil
-}
-
-// aptGet runs apt-get non-interactively, showing its output only if it fails.
-func aptGet(args ...string) error {
-	cmd := exec.Command("apt-get", append([]string{"-q", "-o", "DPkg::Lock::Timeout=300"}, args...)...)
-	cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("apt-get %s: %w\n%s", strings.Join(args, " "), err, tail(out.Bytes(), 40))
-	}
-	return nil
-}
-
-// tail returns the last n lines of b.
-func tail(b []byte, n int) string {
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

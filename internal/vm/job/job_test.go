@@ -1,4 +1,4 @@
-package vm
+package job
 
 import (
 	"errors"
@@ -22,7 +22,7 @@ func TestJobRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := DecodeJob(b)
+	got, err := Decode(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,8 +38,8 @@ func TestDecodeJobRejects(t *testing.T) {
 		`{"argv":["sh"],"path":"sh","dir":"/"}`,
 		`{"argv":["sh"],"path":"/bin/sh","dir":"work"}`,
 	} {
-		if _, err := DecodeJob([]byte(s)); err == nil {
-			t.Errorf("DecodeJob(%s) succeeded", s)
+		if _, err := Decode([]byte(s)); err == nil {
+			t.Errorf("Decode(%s) succeeded", s)
 		}
 	}
 }
@@ -53,7 +53,7 @@ func TestNewJob(t *testing.T) {
 		}
 		return "/tmp/go-build9/b001/" + name, nil
 	}
-	j, err := NewJob([]string{"pkg.test", "-test.v"}, look)
+	j, err := New([]string{"pkg.test", "-test.v"}, look)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestNewJob(t *testing.T) {
 	if len(j.Env) < len(os.Environ()) {
 		t.Errorf("environment not forwarded whole")
 	}
-	if _, err := NewJob([]string{"missing"}, look); err == nil {
+	if _, err := New([]string{"missing"}, look); err == nil {
 		t.Error("a missing command must fail")
 	}
 }
@@ -80,24 +80,6 @@ func TestUnderTmp(t *testing.T) {
 	} {
 		if underTmp(p) != want {
 			t.Errorf("underTmp(%q) = %v", p, !want)
-		}
-	}
-}
-
-func TestReportRoundTrip(t *testing.T) {
-	for _, r := range []Report{
-		{Status: 7, Stdout: 12, Stderr: 0},
-		{Status: 143},
-		{Status: 127, Error: "running /x: no such file"},
-		{Started: true, Uptime: 2.5},
-	} {
-		line := EncodeReport(r)
-		if line[len(line)-1] != '\n' || len(line) < 2 {
-			t.Errorf("%+v: not one line: %q", r, line)
-		}
-		got, err := DecodeReport(line[:len(line)-1])
-		if err != nil || got != r {
-			t.Errorf("round trip of %+v: %+v, %v", r, got, err)
 		}
 	}
 }

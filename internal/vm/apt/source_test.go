@@ -1,4 +1,4 @@
-package vm
+package apt
 
 import (
 	"os"
@@ -30,7 +30,7 @@ func TestParseDeb822(t *testing.T) {
 	if len(got) != 2 || got[1].URIs[0] != "http://mirror.example/debian-security" {
 		t.Fatalf("got %+v", got)
 	}
-	uri, err := mirrorURI(got)
+	uri, err := MirrorURI(got)
 	if err != nil || uri != "http://mirror.example/debian" {
 		t.Fatalf("mirrorURI = %q, %v", uri, err)
 	}
@@ -60,7 +60,7 @@ Suites: stable
 	if err != nil {
 		t.Fatal(err)
 	}
-	uri, err := mirrorURI(got)
+	uri, err := MirrorURI(got)
 	if err != nil || uri != "http://main.example/debian" {
 		t.Fatalf("mirrorURI = %q, %v (sources %+v)", uri, err, got)
 	}
@@ -83,18 +83,18 @@ deb cdrom:[Debian 12]/ bookworm main
 	if got[0].URIs[0] != "http://sec.example/debian-security" || got[0].Suites[0] != "bookworm-security" {
 		t.Errorf("options not skipped: %+v", got[0])
 	}
-	uri, err := mirrorURI(got)
+	uri, err := MirrorURI(got)
 	if err != nil || uri != "http://main.example/debian" {
 		t.Fatalf("mirrorURI = %q, %v", uri, err)
 	}
 }
 
 func TestMirrorFallbackAndNone(t *testing.T) {
-	uri, err := mirrorURI([]aptSource{{URIs: []string{"http://only.example/debian-security"}, Suites: []string{"bookworm-security"}}})
+	uri, err := MirrorURI([]Source{{URIs: []string{"http://only.example/debian-security"}, Suites: []string{"bookworm-security"}}})
 	if err != nil || uri != "http://only.example/debian-security" {
 		t.Errorf("fallback = %q, %v", uri, err)
 	}
-	if _, err := mirrorURI([]aptSource{{URIs: []string{"cdrom:[x]/"}, Suites: []string{"bookworm"}}}); err == nil {
+	if _, err := MirrorURI([]Source{{URIs: []string{"cdrom:[x]/"}, Suites: []string{"bookworm"}}}); err == nil {
 		t.Error("a cdrom-only configuration must be an error")
 	}
 }
@@ -114,7 +114,7 @@ func TestReadAptSourcesOrder(t *testing.T) {
 	write("sources.list.d/debian.sources", deb822Sample)
 	write("sources.list.d/other.list", "deb http://list.example/debian bookworm main\n")
 	write("sources.list.d/ignored.save", "deb http://ignored.example/debian bookworm main\n")
-	got, err := readAptSources(dir)
+	got, err := ReadSources(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package vm
+package cpio
 
 import (
 	"bytes"
@@ -53,7 +53,7 @@ func readCPIO(t *testing.T, b []byte) []cpioEntry {
 		e := cpioEntry{name: name, inode: field(0), mode: field(1), nlink: field(4), rmaj: field(9), rmin: field(10),
 			data: string(b[dataOff : dataOff+size])}
 		off = dataOff + size + pad4(size)
-		if name == cpioTrailer {
+		if name == trailer {
 			if off != len(b) {
 				t.Fatalf("%d bytes after the trailer", len(b)-off)
 			}
@@ -65,7 +65,7 @@ func readCPIO(t *testing.T, b []byte) []cpioEntry {
 
 func TestCPIORoundTrip(t *testing.T) {
 	var buf bytes.Buffer
-	c := newCPIOWriter(&buf)
+	c := NewWriter(&buf)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -83,15 +83,15 @@ func TestCPIORoundTrip(t *testing.T) {
 
 	got := readCPIO(t, buf.Bytes())
 	want := []cpioEntry{
-		{name: "dev", mode: cpioTypeDir | 0o755, nlink: 2},
-		{name: "dev/console", mode: cpioTypeChar | 0o600, rmaj: 5, rmin: 1, nlink: 1},
-		{name: "init", mode: cpioTypeReg | 0o755, data: "#!/bin/sh\n", nlink: 1},
-		{name: "f0", mode: cpioTypeReg | 0o644, nlink: 1},
-		{name: "f1", mode: cpioTypeReg | 0o644, data: "x", nlink: 1},
-		{name: "f2", mode: cpioTypeReg | 0o644, data: "xx", nlink: 1},
-		{name: "f3", mode: cpioTypeReg | 0o644, data: "xxx", nlink: 1},
-		{name: "f4", mode: cpioTypeReg | 0o644, data: "xxxx", nlink: 1},
-		{name: "link", mode: cpioTypeLink | 0o777, data: "init", nlink: 1},
+		{name: "dev", mode: typeDir | 0o755, nlink: 2},
+		{name: "dev/console", mode: typeChar | 0o600, rmaj: 5, rmin: 1, nlink: 1},
+		{name: "init", mode: typeReg | 0o755, data: "#!/bin/sh\n", nlink: 1},
+		{name: "f0", mode: typeReg | 0o644, nlink: 1},
+		{name: "f1", mode: typeReg | 0o644, data: "x", nlink: 1},
+		{name: "f2", mode: typeReg | 0o644, data: "xx", nlink: 1},
+		{name: "f3", mode: typeReg | 0o644, data: "xxx", nlink: 1},
+		{name: "f4", mode: typeReg | 0o644, data: "xxxx", nlink: 1},
+		{name: "link", mode: typeLink | 0o777, data: "init", nlink: 1},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d entries, want %d: %+v", len(got), len(want), got)
@@ -125,7 +125,7 @@ func TestCPIORoundTrip(t *testing.T) {
 }
 
 func TestCPIOShortReader(t *testing.T) {
-	c := newCPIOWriter(io.Discard)
+	c := NewWriter(io.Discard)
 	if err := c.File("f", 0o644, strings.NewReader("abc"), 10); err == nil {
 		t.Fatal("a reader shorter than the declared size must fail")
 	}

@@ -1,4 +1,4 @@
-package vm
+package guest
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dadi-dev/dadi/internal/vm/job"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,18 +19,18 @@ const orphanGrace = 2 * time.Second
 
 // runCommand runs the job's command with its output relayed to the host's ports, reaps
 // every process that ends meanwhile (init inherits orphans), and reports how it ended.
-func (g *guest) runCommand() Report {
+func (g *guest) runCommand() job.Report {
 	devnull, err := os.Open("/dev/null")
 	if err != nil {
-		return Report{Status: StatusFailed, Error: err.Error()}
+		return job.Report{Status: job.StatusFailed, Error: err.Error()}
 	}
 	outR, outW, err := os.Pipe()
 	if err != nil {
-		return Report{Status: StatusFailed, Error: err.Error()}
+		return job.Report{Status: job.StatusFailed, Error: err.Error()}
 	}
 	errR, errW, err := os.Pipe()
 	if err != nil {
-		return Report{Status: StatusFailed, Error: err.Error()}
+		return job.Report{Status: job.StatusFailed, Error: err.Error()}
 	}
 	p, err := os.StartProcess(g.job.Path, g.job.Argv, &os.ProcAttr{
 		Dir:   g.job.Dir,
@@ -40,14 +41,14 @@ func (g *guest) runCommand() Report {
 	devnull.Close()
 	outW.Close() // Only the command holds the write ends now, so the relays see its EOF.
 	errW.Close()
-	stdout := startRelay(g.ports[portStdout], outR)
-	stderr := startRelay(g.ports[portStderr], errR)
+	stdout := startRelay(g.ports[job.PortStdout], outR)
+	stderr := startRelay(g.ports[job.PortStderr], errR)
 	if err != nil {
-		status := StatusCannotExec
+		status := job.StatusCannotExec
 		if errors.Is(err, fs.ErrNotExist) {
-			status = StatusNotFound
+			status = job.StatusNotFound
 		}
-		return Report{Status: status, Error: fmt.Sprintf("running %s: %v", g.job.Path, err)}
+		return job.Report{Status: status, Error: fmt.Sprintf("running %s: %v", g.job.Path, err)}
 	}
 	status := reap(p.Pid)
 	g.logf("command exited with status %d", status)
@@ -58,7 +59,7 @@ func (g *guest) runCommand() Report {
 		case <-timeout:
 		}
 	}
-	return Report{Status: status, Stdout: stdout.stop(), Stderr: stderr.stop()}
+	return job.Report{Status: status, Stdout: stdout.stop(), Stderr: stderr.stop()}
 }
 
 // reap waits for every child until pid ends and returns pid's exit status, 128+signal if a
@@ -71,7 +72,7 @@ func reap(pid int) int {
 			continue
 		}
 		if err != nil {
-			return StatusFailed // ECHILD: pid is not ours; cannot happen
+			return job.StatusFailed // ECHILD: pid is not ours; cannot happen
 		}
 		if got != pid {
 			continue

@@ -1,4 +1,4 @@
-package vm
+package cpio
 
 import (
 	"fmt"
@@ -7,59 +7,60 @@ import (
 	"strings"
 )
 
-// cpioWriter writes the "newc" cpio format (magic 070701), the only one the kernel's
+// Writer writes the "newc" cpio format (magic 070701), the only one the kernel's
 // initramfs unpacker reads. Writing it here spares the host a cpio tool and lets the archive
 // hold entries, such as /dev/console, that an unprivileged caller could not create on disk.
-type cpioWriter struct {
+type Writer struct {
 	w   io.Writer
 	ino uint32
 	err error
 }
 
-func newCPIOWriter(w io.Writer) *cpioWriter { return &cpioWriter{w: w, ino: 1} }
+// NewWriter starts an archive on w.
+func NewWriter(w io.Writer) *Writer { return &Writer{w: w, ino: 1} }
 
-// cpioTrailer names the entry that ends an archive.
-const cpioTrailer = "TRAILER!!!"
+// trailer names the entry that ends an archive.
+const trailer = "TRAILER!!!"
 
 // Mode bits of the file type, as cpio (and stat) encode them.
 const (
-	cpioTypeDir  = 0o040000
-	cpioTypeReg  = 0o100000
-	cpioTypeLink = 0o120000
-	cpioTypeChar = 0o020000
+	typeDir  = 0o040000
+	typeReg  = 0o100000
+	typeLink = 0o120000
+	typeChar = 0o020000
 )
 
 // Dir adds a directory. Parents must be added first: the kernel does not create them.
-func (c *cpioWriter) Dir(name string, perm fs.FileMode) error {
-	return c.entry(name, cpioTypeDir|uint32(perm.Perm()), 2, 0, 0, nil, 0)
+func (c *Writer) Dir(name string, perm fs.FileMode) error {
+	return c.entry(name, typeDir|uint32(perm.Perm()), 2, 0, 0, nil, 0)
 }
 
 // Bytes adds a regular file holding b.
-func (c *cpioWriter) Bytes(name string, perm fs.FileMode, b []byte) error {
+func (c *Writer) Bytes(name string, perm fs.FileMode, b []byte) error {
 	return c.File(name, perm, strings.NewReader(string(b)), int64(len(b)))
 }
 
 // File adds a regular file of exactly size bytes read from r.
-func (c *cpioWriter) File(name string, perm fs.FileMode, r io.Reader, size int64) error {
-	return c.entry(name, cpioTypeReg|uint32(perm.Perm()), 1, 0, 0, r, size)
+func (c *Writer) File(name string, perm fs.FileMode, r io.Reader, size int64) error {
+	return c.entry(name, typeReg|uint32(perm.Perm()), 1, 0, 0, r, size)
 }
 
 // Symlink adds a symbolic link to target.
-func (c *cpioWriter) Symlink(name, target string) error {
-	return c.entry(name, cpioTypeLink|0o777, 1, 0, 0, strings.NewReader(target), int64(len(target)))
+func (c *Writer) Symlink(name, target string) error {
+	return c.entry(name, typeLink|0o777, 1, 0, 0, strings.NewReader(target), int64(len(target)))
 }
 
 // CharDev adds a character device node.
-func (c *cpioWriter) CharDev(name string, perm fs.FileMode, major, minor uint32) error {
-	return c.entry(name, cpioTypeChar|uint32(perm.Perm()), 1, major, minor, nil, 0)
+func (c *Writer) CharDev(name string, perm fs.FileMode, major, minor uint32) error {
+	return c.entry(name, typeChar|uint32(perm.Perm()), 1, major, minor, nil, 0)
 }
 
 // Close writes the trailer. It does not close the underlying writer.
-func (c *cpioWriter) Close() error {
-	return c.entry(cpioTrailer, 0, 1, 0, 0, nil, 0)
+func (c *Writer) Close() error {
+	return c.entry(trailer, 0, 1, 0, 0, nil, 0)
 }
 
-func (c *cpioWriter) entry(name string, mode, nlink, rmajor, rminor uint32, data io.Reader, size int64) error {
+func (c *Writer) entry(name string, mode, nlink, rmajor, rminor uint32, data io.Reader, size int64) error {
 	if c.err != nil {
 		return c.err
 	}
@@ -91,7 +92,7 @@ func (c *cpioWriter) entry(name string, mode, nlink, rmajor, rminor uint32, data
 	return nil
 }
 
-func (c *cpioWriter) fail(err error) error {
+func (c *Writer) fail(err error) error {
 	c.err = err
 	return err
 }

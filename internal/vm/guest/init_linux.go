@@ -1,4 +1,4 @@
-package vm
+package guest
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dadi-dev/dadi/internal/vm/job"
 	"golang.org/x/sys/unix"
 )
 
@@ -16,24 +17,24 @@ func IsGuest() bool {
 	if os.Getpid() != 1 {
 		return false
 	}
-	_, err := os.Stat(jobPath)
+	_, err := os.Stat(job.FilePath)
 	return err == nil
 }
 
 // guest is the init's state. Its stderr is the kernel console, which the host only shows
 // when things went wrong or in verbose mode.
 type guest struct {
-	job   *Job
+	job   *job.Job
 	ports map[string]*os.File
 }
 
-// GuestMain is the guest's init. It never returns: whatever happens, it powers the VM off,
+// Main is the guest's init. It never returns: whatever happens, it powers the VM off,
 // after reporting to the host if it got far enough to have the control port.
-func GuestMain() {
+func Main() {
 	g := &guest{}
 	r := g.main()
-	if ctl := g.ports[portCtl]; ctl != nil {
-		if _, err := ctl.Write(EncodeReport(r)); err == nil {
+	if ctl := g.ports[job.PortCtl]; ctl != nil {
+		if _, err := ctl.Write(job.EncodeReport(r)); err == nil {
 			g.awaitAck(ctl)
 		}
 	} else {
@@ -47,26 +48,26 @@ func GuestMain() {
 }
 
 // main sets the guest up and runs the command; failures become a report with an error.
-func (g *guest) main() Report {
-	fail := func(err error) Report {
+func (g *guest) main() job.Report {
+	fail := func(err error) job.Report {
 		fmt.Fprintf(os.Stderr, "vmrun-init: %v\n", err)
-		return Report{Status: StatusFailed, Error: err.Error()}
+		return job.Report{Status: job.StatusFailed, Error: err.Error()}
 	}
 	if err := mountEarly(); err != nil {
 		return fail(err)
 	}
-	b, err := os.ReadFile(jobPath)
+	b, err := os.ReadFile(job.FilePath)
 	if err != nil {
 		return fail(fmt.Errorf("reading job: %w", err))
 	}
-	if g.job, err = DecodeJob(b); err != nil {
+	if g.job, err = job.Decode(b); err != nil {
 		return fail(err)
 	}
 	g.logf("init started")
 	if err := loadModules(g.job.Modules, g.logf); err != nil {
 		return fail(err)
 	}
-	if g.ports, err = openPorts(portStdout, portStderr, portCtl); err != nil {
+	if g.ports, err = openPorts(job.PortStdout, job.PortStderr, job.PortCtl); err != nil {
 		return fail(err)
 	}
 	g.logf("ports open")
@@ -83,7 +84,7 @@ func (g *guest) main() Report {
 		return fail(fmt.Errorf("working directory: %w", err))
 	}
 	g.logf("running %q", g.job.Argv)
-	g.ports[portCtl].Write(EncodeReport(Report{Started: true, Uptime: uptime()})) //nolint:errcheck // the final report will fail too
+	g.ports[job.PortCtl].Write(job.EncodeReport(job.Report{Started: true, Uptime: uptime()})) //nolint:errcheck // the final report will fail too
 	return g.runCommand()
 }
 
@@ -92,7 +93,7 @@ func (g *guest) main() Report {
 func (g *guest) awaitAck(ctl *os.File) {
 	done := make(chan struct{})
 	go func() {
-		buf := make([]byte, len(reportAck))
+		buf := make([]byte, len(job.ReportAck))
 		ctl.Read(buf) //nolint:errcheck // any answer, or none, ends the wait
 		close(done)
 	}()

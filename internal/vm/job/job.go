@@ -1,4 +1,4 @@
-package vm
+package job
 
 import (
 	"encoding/json"
@@ -42,8 +42,10 @@ type Module struct {
 
 // Where the host puts things in the initramfs, and the guest finds them.
 const (
-	jobPath   = "/vmrun/job.json"
-	moduleDir = "/vmrun/modules"
+	// FilePath holds the encoded job.
+	FilePath = "/vmrun/job.json"
+	// ModuleDir holds the modules to load, as <name>.ko, uncompressed.
+	ModuleDir = "/vmrun/modules"
 )
 
 // Encode renders the job as the guest reads it.
@@ -55,8 +57,8 @@ func (j *Job) Encode() ([]byte, error) {
 	return b, nil
 }
 
-// DecodeJob parses what Encode wrote and checks it is runnable.
-func DecodeJob(b []byte) (*Job, error) {
+// Decode parses what Encode wrote and checks it is runnable.
+func Decode(b []byte) (*Job, error) {
 	var j Job
 	if err := json.Unmarshal(b, &j); err != nil {
 		return nil, fmt.Errorf("decoding job: %w", err)
@@ -67,9 +69,9 @@ func DecodeJob(b []byte) (*Job, error) {
 	return &j, nil
 }
 
-// NewJob describes running argv in the host's current directory and environment. It resolves
+// New describes running argv in the host's current directory and environment. It resolves
 // argv[0] with the host's PATH, since the guest sees the same files at the same paths.
-func NewJob(argv []string, lookPath func(string) (string, error)) (*Job, error) {
+func New(argv []string, lookPath func(string) (string, error)) (*Job, error) {
 	if len(argv) == 0 {
 		return nil, fmt.Errorf("no command")
 	}
@@ -134,39 +136,4 @@ func (j *Job) bound(p string) bool {
 func underTmp(p string) bool {
 	p = filepath.Clean(p)
 	return p == "/tmp" || strings.HasPrefix(p, "/tmp/")
-}
-
-// Report is the guest's last word, sent on the control port.
-type Report struct {
-	// Started marks the line the guest sends just before it starts the command; the rest of
-	// the fields come in the last line, when the command is done.
-	Started bool `json:"started,omitempty"`
-	// Uptime is the guest kernel's clock when the line was sent, in seconds.
-	Uptime float64 `json:"uptime,omitempty"`
-	// Status is the command's exit status, 128+signal if a signal killed it.
-	Status int `json:"status"`
-	// Error, if set, says why the guest could not run the command at all.
-	Error string `json:"error,omitempty"`
-	// Stdout and Stderr count the bytes the guest sent on each port, so the host knows when
-	// it has received everything before it lets the guest power off.
-	Stdout int64 `json:"stdout"`
-	Stderr int64 `json:"stderr"`
-}
-
-// reportAck is the host's answer once it has all output; the guest powers off on it.
-const reportAck = "ok\n"
-
-// EncodeReport renders r as one line.
-func EncodeReport(r Report) []byte {
-	b, _ := json.Marshal(r) // A struct of strings and ints always encodes.
-	return append(b, '\n')
-}
-
-// DecodeReport parses one line that EncodeReport wrote.
-func DecodeReport(line []byte) (Report, error) {
-	var r Report
-	if err := json.Unmarshal(line, &r); err != nil {
-		return Report{}, fmt.Errorf("decoding guest report %q: %w", line, err)
-	}
-	return r, nil
 }

@@ -1,4 +1,4 @@
-package vm
+package guest
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/dadi-dev/dadi/internal/vm/job"
 	"golang.org/x/sys/unix"
 )
 
@@ -14,14 +15,14 @@ import (
 var needsConfigfs = map[string]bool{"null_blk": true}
 
 // loadModules loads the job's modules in the order given (dependencies first).
-func loadModules(mods []Module, logf func(string, ...any)) error {
+func loadModules(mods []job.Module, logf func(string, ...any)) error {
 	for _, m := range mods {
 		if needsConfigfs[m.Name] {
 			if err := unix.Mount("configfs", "/sys/kernel/config", "configfs", kernelFS, ""); err != nil && !errors.Is(err, unix.EBUSY) {
 				logf("mount configfs: %v", err)
 			}
 		}
-		if err := loadModule(filepath.Join(moduleDir, m.Name+".ko"), m.Params); err != nil {
+		if err := loadModule(filepath.Join(job.ModuleDir, m.Name+".ko"), m.Params); err != nil {
 			return fmt.Errorf("loading module %s: %w", m.Name, err)
 		}
 		logf("loaded %s %s", m.Name, m.Params)

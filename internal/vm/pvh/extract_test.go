@@ -1,4 +1,4 @@
-package vm
+package pvh
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// fakeBzImage builds the parts of a bzImage that extractVmlinux reads: the boot header and a
+// fakeBzImage builds the parts of a bzImage that ExtractVmlinux reads: the boot header and a
 // gzip payload with the uncompressed size appended, as the kernel's build lays them out.
 func fakeBzImage(t *testing.T, kernel []byte) []byte {
 	t.Helper()
@@ -46,10 +46,10 @@ func TestBzImagePayload(t *testing.T) {
 	if err := os.WriteFile(src, img, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := extractVmlinux(src, dst); err == nil {
+	if err := ExtractVmlinux(src, dst); err == nil {
 		t.Fatal("extracted a kernel without a PVH entry")
 	}
-	if fileExists(dst) {
+	if _, err := os.Stat(dst); err == nil {
 		t.Error("failed extraction left a vmlinux")
 	}
 
@@ -59,25 +59,5 @@ func TestBzImagePayload(t *testing.T) {
 	}
 	if _, err := bzImagePayload([]byte("MZ")); err == nil || !strings.Contains(err.Error(), "bzImage") {
 		t.Errorf("short image: %v", err)
-	}
-}
-
-func TestHasNote(t *testing.T) {
-	note := func(owner string, typ uint32, desc []byte) []byte {
-		name := append([]byte(owner), 0)
-		b := binary.LittleEndian.AppendUint32(nil, uint32(len(name)))
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(desc)))
-		b = binary.LittleEndian.AppendUint32(b, typ)
-		b = append(b, name...)
-		b = append(b, make([]byte, pad4(len(name)))...)
-		b = append(b, desc...)
-		return append(b, make([]byte, pad4(len(desc)))...)
-	}
-	notes := append(note("GNU", 3, []byte{1, 2, 3, 4, 5}), note("Xen", xenElfNotePhys32Entry, []byte{0, 0, 0, 1})...)
-	if !hasNote(notes, "Xen", xenElfNotePhys32Entry) {
-		t.Error("PVH note not found")
-	}
-	if hasNote(notes, "Xen", 17) || hasNote(notes[:len(notes)-4], "Xen", xenElfNotePhys32Entry) {
-		t.Error("found a note that is not there (or truncated)")
 	}
 }

@@ -1,4 +1,4 @@
-package vm
+package apt
 
 import (
 	"bufio"
@@ -10,17 +10,17 @@ import (
 	"strings"
 )
 
-// aptSource is one "deb" entry of the machine's apt configuration.
-type aptSource struct {
+// Source is one "deb" entry of the machine's apt configuration.
+type Source struct {
 	URIs   []string
 	Suites []string
 }
 
-// mirrorURI picks, from the machine's own apt sources, the archive to fetch the test kernel
+// MirrorURI picks, from the machine's own apt sources, the archive to fetch the test kernel
 // from: the first one that serves a plain release suite ("bookworm", "stable"), since
 // security and updates archives are separate trees without the trixie main suite. Reusing the
 // machine's mirror keeps CI inside whatever network and proxy it is allowed to use.
-func mirrorURI(sources []aptSource) (string, error) {
+func MirrorURI(sources []Source) (string, error) {
 	var fallback string
 	for _, s := range sources {
 		for _, u := range s.URIs {
@@ -48,11 +48,11 @@ func usableURI(u string) bool {
 	return u != "" && !strings.HasPrefix(u, "cdrom:")
 }
 
-// readAptSources reads the deb822 files in /etc/apt/sources.list.d and the one-line lists,
+// ReadSources reads the deb822 files in /etc/apt/sources.list.d and the one-line lists,
 // in the order apt itself would (sources.list first, then the directory, sorted).
-func readAptSources(etcApt string) ([]aptSource, error) {
-	var all []aptSource
-	read := func(path string, parse func(io.Reader) ([]aptSource, error)) error {
+func ReadSources(etcApt string) ([]Source, error) {
+	var all []Source
+	read := func(path string, parse func(io.Reader) ([]Source, error)) error {
 		f, err := os.Open(path)
 		if os.IsNotExist(err) {
 			return nil
@@ -90,8 +90,8 @@ func readAptSources(etcApt string) ([]aptSource, error) {
 }
 
 // parseOneLineSources reads the classic format: "deb [options] URI suite [component...]".
-func parseOneLineSources(r io.Reader) ([]aptSource, error) {
-	var out []aptSource
+func parseOneLineSources(r io.Reader) ([]Source, error) {
+	var out []Source
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		line, _, _ := strings.Cut(sc.Text(), "#")
@@ -112,21 +112,21 @@ func parseOneLineSources(r io.Reader) ([]aptSource, error) {
 		if len(f) < 2 {
 			continue
 		}
-		out = append(out, aptSource{URIs: []string{f[0]}, Suites: []string{f[1]}})
+		out = append(out, Source{URIs: []string{f[0]}, Suites: []string{f[1]}})
 	}
 	return out, sc.Err()
 }
 
 // parseDeb822Sources reads the deb822 format: stanzas of "Field: value" separated by blank
 // lines, values possibly continued on indented lines.
-func parseDeb822Sources(r io.Reader) ([]aptSource, error) {
-	var out []aptSource
+func parseDeb822Sources(r io.Reader) ([]Source, error) {
+	var out []Source
 	fields := map[string]string{}
 	last := ""
 	flush := func() {
 		enabled := !strings.EqualFold(strings.TrimSpace(fields["enabled"]), "no")
 		if enabled && slices.Contains(strings.Fields(fields["types"]), "deb") && fields["uris"] != "" {
-			out = append(out, aptSource{URIs: strings.Fields(fields["uris"]), Suites: strings.Fields(fields["suites"])})
+			out = append(out, Source{URIs: strings.Fields(fields["uris"]), Suites: strings.Fields(fields["suites"])})
 		}
 		fields = map[string]string{}
 		last = ""
