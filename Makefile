@@ -47,7 +47,7 @@ lint:
 # bpf2go check (which installs clang with apt-get once) and the host tests (io_uring, codecs,
 # formats). Then what does: prepare (apt, kernel download), vmrun's own VM tests, and the
 # real-kernel tests, each compiled test binary run inside a fresh VM booted by bin/vmrun.
-test: build vet lint check-generate test-host prepare test-vmrun test-vm
+test: build vet lint test-host check-generate prepare test-vmrun test-vm
 
 # Installs the VM's tools (apt) and downloads the test kernel once.
 prepare: build
