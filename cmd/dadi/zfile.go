@@ -46,7 +46,8 @@ func newZfileCompressCmd() *cobra.Command {
 byte-for-byte those overlaybd writes.
 
 --bs takes a size: a bare number below 1024 is KiB (as overlaybd-zfile's --bs), otherwise
-bytes; the suffixes k, K, KB and KiB mean KiB. Block sizes are powers of two from 4 to 64 KiB.`,
+bytes; the suffixes k, K, KB and KiB mean KiB. Block sizes are powers of two from 4 to 64 KiB.
+DST may not be SRC; it appears only once complete (an old DST stays if compression fails).`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			alg, err := zfile.ParseAlgorithm(algo)
@@ -202,7 +203,8 @@ func newZfileDecompressCmd() *cobra.Command {
 		Use:   "decompress SRC DST",
 		Short: "Decompress the ZFile SRC (or overlaybd's tar of one) into DST; DST - is stdout",
 		Long: `Decompress the ZFile SRC into DST, checking every block's CRC. Runs of zeros are left
-as holes in DST. DST "-" writes to standard output.`,
+as holes in DST. DST "-" writes to standard output. DST may not be SRC; it appears only
+once complete (an old DST stays if a block is bad).`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if args[1] != "-" {
