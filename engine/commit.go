@@ -4,9 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/dadi-dev/dadi/index"
+	"github.com/dadi-dev/dadi/internal/atomicfile"
 	"github.com/dadi-dev/dadi/zfile"
 )
 
@@ -31,17 +31,20 @@ type CommitResult struct {
 // of the segment's data starting skip sectors in.
 type readFunc func(s index.Segment, skip uint64, p []byte) error
 
-// Commit compacts a writable layer into a read-only LSMT layer at path.
+// Commit compacts a writable layer into a read-only LSMT layer at path. The layer is only
+// read; path may not be one of its files (ErrOutputIsInput).
 func Commit(u Upper, path string, o CommitOptions) (CommitResult, error) {
 	segs := u.Segments()
 	read := func(s index.Segment, skip uint64, p []byte) error {
 		return u.ReadData(p, int64(s.MOffset()+skip)*SectorSize)
 	}
-	return writeLayerFile(path, segs, u.VirtualSize(), o, read)
+	return writeLayerFile(path, upperFiles(u), segs, u.VirtualSize(), o, read)
 }
 
 // writeLayerFile writes segs as a read-only layer at path, through the wrappers o asks for.
-func writeLayerFile(path string, segs []index.Segment, vsize int64, o CommitOptions, read readFunc) (res CommitResult, err error) {
+// The layer is built in a temporary file renamed over path once complete, so a failure leaves
+// path as it was; path may not be one of inputs, the files the data is read from.
+func writeLayerFile(path string, inputs []string, segs []index.Segment, vsize int64, o CommitOptions, read readFunc) (res CommitResult, err error) {
 	if err := ValidateUUID(o.UUID); err != nil {
 		return res, err
 	}
@@ -51,18 +54,11 @@ func writeLayerFile(path string, segs []index.Segment, vsize int64, o CommitOpti
 	if len(o.UserTag) > 255 {
 		return res, fmt.Errorf("user tag of %d bytes: at most 255", len(o.UserTag))
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := atomicfile.Create(path, 0o644, inputs...)
 	if err != nil {
 		return res, err
 	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			os.Remove(path)
-		}
-	}()
+	defer f.Abort()
 	var dst io.WriterAt = f
 	var tw *zfile.TarWriterAt
 	if o.Tar {
@@ -102,7 +98,7 @@ func writeLayerFile(path string, segs []index.Segment, vsize int64, o CommitOpti
 		}
 		res.Size = st.Size()
 	}
-	return res, f.Sync()
+	return res, f.Commit()
 }
 
 type countWriter struct {

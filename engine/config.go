@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/dadi-dev/dadi/internal/atomicfile"
 )
 
 // Config is overlaybd's per-device config.v1.json. Only the keys the engine acts on are
@@ -99,7 +101,8 @@ func (c *Config) LowerPath(i int) (string, error) {
 	return p, nil
 }
 
-// WriteResult writes overlaybd's result file: "success" or "failed:<reason>".
+// WriteResult writes overlaybd's result file: "success" or "failed:<reason>". It replaces
+// the file by a rename, and never when it is one of the image's files.
 func (c *Config) WriteResult(err error) error {
 	if c.ResultFile == "" {
 		return nil
@@ -108,5 +111,5 @@ func (c *Config) WriteResult(err error) error {
 	if err != nil {
 		msg = "failed:" + err.Error()
 	}
-	return os.WriteFile(c.path(c.ResultFile), []byte(msg), 0o644)
+	return atomicfile.WriteFile(c.path(c.ResultFile), []byte(msg), 0o644, c.Files()...)
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/dadi-dev/dadi/internal/atomicfile"
 )
 
 // CreateOptions describe a new writable layer.
@@ -17,8 +19,12 @@ type CreateOptions struct {
 
 // CreateRW makes a new writable layer: a data file and an index file with overlaybd's headers
 // (data 0x3, index 0x1 with index_offset 4096; sparse data 0x13). Existing files are not
-// overwritten.
+// overwritten (each is created exclusively; a failure removes only what this call created),
+// and data and index must be different files.
 func CreateRW(dataPath, indexPath string, o CreateOptions) error {
+	if err := atomicfile.Check([]string{dataPath, indexPath}, nil); err != nil {
+		return err
+	}
 	if o.VirtualSize <= 0 || o.VirtualSize%SectorSize != 0 {
 		return fmt.Errorf("virtual size %d: must be a positive multiple of %d", o.VirtualSize, SectorSize)
 	}

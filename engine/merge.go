@@ -6,7 +6,8 @@ import (
 
 // Merge flattens an image (its lowers and its upper, if any) into one read-only layer at path,
 // as overlaybd-merge does. In the output each entry's tag is its source layer counted from
-// the top (0 = top), which is what overlaybd-merge leaves there.
+// the top (0 = top), which is what overlaybd-merge leaves there. path may not be one of the
+// image's files (ErrOutputIsInput).
 func Merge(img *Image, path string, o CommitOptions) (CommitResult, error) {
 	segs := append([]index.Segment(nil), img.merged.Segments()...)
 	n := len(img.lowers)
@@ -30,5 +31,5 @@ func Merge(img *Image, path string, o CommitOptions) (CommitResult, error) {
 		}
 		return img.lowers[pos].ReadAt(p, off)
 	}
-	return writeLayerFile(path, segs, img.size, o, read)
+	return writeLayerFile(path, img.Files(), segs, img.size, o, read)
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/dadi-dev/dadi/engine"
+	"github.com/dadi-dev/dadi/internal/atomicfile"
 	"github.com/dadi-dev/dadi/perf"
 	"github.com/dadi-dev/dadi/zfile"
 )
@@ -23,6 +24,9 @@ var _ perf.Images = benchImages{}
 // `dadi commit [-z --algorithm A --bs B]` would. All-zero chunks are left unwritten, as a
 // converted image leaves holes holes.
 func (benchImages) Layer(base, layer string, im perf.Image) (err error) {
+	if err := atomicfile.Check([]string{layer}, []string{base}); err != nil {
+		return err
+	}
 	f, err := os.Open(base)
 	if err != nil {
 		return err
@@ -106,7 +110,7 @@ func (benchImages) Config(layer, dir string) (string, error) {
 		return "", err
 	}
 	p := filepath.Join(dir, "config.v1.json")
-	return p, os.WriteFile(p, b, 0o644)
+	return p, atomicfile.WriteFile(p, b, 0o644, layer, data, index)
 }
 
 // Flatten writes the whole image a config describes to a raw file, for the loop reference.
@@ -116,18 +120,17 @@ func (benchImages) Flatten(config, out string) (err error) {
 		return err
 	}
 	defer img.Close()
-	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := atomicfile.Create(out, 0o644, append(img.Files(), config)...)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}()
+	defer f.Abort()
 	n, err := io.Copy(f, io.NewSectionReader(img, 0, img.Size()))
 	if err == nil && n != img.Size() {
 		err = fmt.Errorf("flatten %s: %d of %d bytes", config, n, img.Size())
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return f.Commit()
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/dadi-dev/dadi/engine"
+	"github.com/dadi-dev/dadi/internal/atomicfile"
 	"github.com/dadi-dev/dadi/zfile"
 )
 
@@ -61,11 +62,15 @@ func newCommitCmd() *cobra.Command {
 		Long: `Compact the writable layer DATA + INDEX into the read-only LSMT layer OUT: its data packed in
 disk order, a sorted index, header and trailer laid out byte for byte as overlaybd-commit
 writes them. -z compresses it into a ZFile, -t wraps the result in overlaybd's tar.
-The writable layer is only read.`,
+The writable layer is only read; OUT may not be DATA or INDEX. OUT appears only once it is
+complete (an old OUT is replaced then, and left as it was if the commit fails).`,
 		Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := f.options()
 			if err != nil {
+				return err
+			}
+			if err := atomicfile.Check(args[2:], args[:2]); err != nil {
 				return err
 			}
 			up, err := engine.OpenUpper(args[0], args[1], false)

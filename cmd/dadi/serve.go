@@ -123,7 +123,7 @@ func (o *serveOptions) openTarget() (ublk.Target, uint64, string, error) {
 func runServe(cmd *cobra.Command, o *serveOptions) error {
 	log := slog.Default()
 	if o.cpuProf != "" {
-		stop, err := startCPUProfile(o.cpuProf)
+		stop, err := startCPUProfile(o.cpuProf, serveInputs(o)...)
 		if err != nil {
 			return err
 		}

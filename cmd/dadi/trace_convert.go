@@ -2,10 +2,10 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/dadi-dev/dadi/ebpf"
 	"github.com/dadi-dev/dadi/engine"
+	"github.com/dadi-dev/dadi/internal/atomicfile"
 	"github.com/spf13/cobra"
 )
 
@@ -16,9 +16,18 @@ func newTraceConvertCmd() *cobra.Command {
 		Short: "Turn a device trace of an image's device into an overlaybd prefetch trace",
 		Long: `Map the successful reads of a device trace (taken on the device that serves the image
 of CONFIG.json) through the image's merged index to the layer blobs that hold them, and write
-overlaybd's prefetch trace format to OUT: a recordTracePath that dadi and overlaybd replay.`,
+overlaybd's prefetch trace format to OUT: a recordTracePath that dadi and overlaybd replay.
+OUT may not be the device trace, CONFIG.json or a file of the image.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			inputs, err := engine.ConfigFiles(config)
+			if err != nil {
+				return err
+			}
+			inputs = append(inputs, args[0])
+			if err := atomicfile.Check(args[1:], inputs); err != nil {
+				return err
+			}
 			f, err := ebpf.ReadFile(args[0])
 			if err != nil {
 				return err
@@ -41,7 +50,7 @@ overlaybd's prefetch trace format to OUT: a recordTracePath that dadi and overla
 			if err != nil {
 				return err
 			}
-			if err := os.WriteFile(args[1], engine.EncodeTrace(recs), 0o644); err != nil {
+			if err := atomicfile.WriteFile(args[1], engine.EncodeTrace(recs), 0o644, inputs...); err != nil {
 				return err
 			}
 			var bytes uint64

@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
 	"github.com/dadi-dev/dadi/ebpf"
+	"github.com/dadi-dev/dadi/internal/atomicfile"
 	"github.com/spf13/cobra"
 )
 
@@ -28,8 +28,8 @@ func newTraceRecordCmd() *cobra.Command {
 		Long: `Capture every request of a block device (a ublk device, a loop device, a disk or a
 partition) with eBPF programs on the block layer's tracepoints: issue time, op, sector, length,
 latency, pid and command name. Events the kernel could not deliver are counted and reported;
-a capture that lost any is written but ends in an error. Needs root and a kernel with BPF and
-BTF.`,
+a capture that lost any is written but ends in an error; one that fails leaves FILE as it
+was. FILE may not be the device. Needs root and a kernel with BPF and BTF.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runTraceRecord(cmd, &o) },
 	}
@@ -52,6 +52,9 @@ func (e errLostEvents) Error() string {
 }
 
 func runTraceRecord(cmd *cobra.Command, o *traceRecordOptions) error {
+	if err := atomicfile.Check([]string{o.out}, []string{o.dev}); err != nil {
+		return err
+	}
 	target, err := ebpf.ResolveDevice(o.dev)
 	if err != nil {
 		return err
@@ -60,11 +63,11 @@ func runTraceRecord(cmd *cobra.Command, o *traceRecordOptions) error {
 	if err != nil {
 		return fmt.Errorf("--ring: %w", err)
 	}
-	out, err := os.Create(o.out)
+	out, err := atomicfile.Create(o.out, 0o644, o.dev)
 	if err != nil {
 		return err
 	}
-	defer out.Close()
+	defer out.Abort()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if o.duration > 0 {
@@ -74,10 +77,9 @@ func runTraceRecord(cmd *cobra.Command, o *traceRecordOptions) error {
 	}
 	c, err := ebpf.Start(ebpf.Options{Target: target, Comm: o.comm, RingBytes: int(ring)})
 	if err != nil {
-		os.Remove(o.out)
 		return err
 	}
-	w, err := ebpf.NewWriter(out, target.Dev, c.Start)
+	w, err := ebpf.NewWriter(out.File, target.Dev, c.Start)
 	if err != nil {
 		return err
 	}
@@ -85,6 +87,9 @@ func runTraceRecord(cmd *cobra.Command, o *traceRecordOptions) error {
 	st, err := c.Run(ctx, time.Second, w.Write)
 	if cerr := w.Close(st.Lost(), st.Other); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = out.Commit()
 	}
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 	"golang.org/x/term"
 
+	"github.com/dadi-dev/dadi/internal/atomicfile"
 	"github.com/dadi-dev/dadi/zfile"
 )
 
@@ -45,7 +46,8 @@ func newZfileCompressCmd() *cobra.Command {
 byte-for-byte those overlaybd writes.
 
 --bs takes a size: a bare number below 1024 is KiB (as overlaybd-zfile's --bs), otherwise
-bytes; the suffixes k, K, KB and KiB mean KiB. Block sizes are powers of two from 4 to 64 KiB.`,
+bytes; the suffixes k, K, KB and KiB mean KiB. Block sizes are powers of two from 4 to 64 KiB.
+DST may not be SRC; it appears only once complete (an old DST stays if compression fails).`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			alg, err := zfile.ParseAlgorithm(algo)
@@ -100,18 +102,13 @@ func zfileCompress(cmd *cobra.Command, srcPath, dstPath string, opts zfile.Optio
 	if err != nil {
 		return err
 	}
-	dst, err := os.OpenFile(dstPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	// DST is built beside itself and renamed into place at the end: SRC (or an old DST) is
+	// never harmed, and DST may not be SRC.
+	dst, err := atomicfile.Create(dstPath, 0o644, srcPath)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if cerr := dst.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
-		if err != nil {
-			os.Remove(dstPath)
-		}
-	}()
+	defer dst.Abort()
 	var out io.WriterAt = dst
 	var tw *zfile.TarWriterAt
 	if tarred {
@@ -155,6 +152,9 @@ func zfileCompress(cmd *cobra.Command, srcPath, dstPath string, opts zfile.Optio
 		if err := tw.Finish(size); err != nil {
 			return err
 		}
+	}
+	if err := dst.Commit(); err != nil {
+		return err
 	}
 	for _, msg := range w.Warnings() {
 		fmt.Fprintf(cmd.ErrOrStderr(), "dadi: warning: %s: %s\n", dstPath, msg)
@@ -203,9 +203,15 @@ func newZfileDecompressCmd() *cobra.Command {
 		Use:   "decompress SRC DST",
 		Short: "Decompress the ZFile SRC (or overlaybd's tar of one) into DST; DST - is stdout",
 		Long: `Decompress the ZFile SRC into DST, checking every block's CRC. Runs of zeros are left
-as holes in DST. DST "-" writes to standard output.`,
+as holes in DST. DST "-" writes to standard output. DST may not be SRC; it appears only
+once complete (an old DST stays if a block is bad).`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if args[1] != "-" {
+				if err := atomicfile.Check(args[1:], args[:1]); err != nil {
+					return err
+				}
+			}
 			f, r, err := openZfile(args[0])
 			if err != nil {
 				return err
@@ -226,18 +232,12 @@ as holes in DST. DST "-" writes to standard output.`,
 // zfileDecompressFile decompresses on all CPUs: each goroutine takes the next chunk, reads it
 // (the Reader is safe for concurrent use) and writes it at its offset; zero chunks become holes.
 func zfileDecompressFile(cmd *cobra.Command, r *zfile.Reader, dstPath string) (err error) {
-	dst, err := os.OpenFile(dstPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	// Built beside DST and renamed into place at the end (the caller checked DST is not SRC).
+	dst, err := atomicfile.Create(dstPath, 0o644)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if cerr := dst.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
-		if err != nil {
-			os.Remove(dstPath)
-		}
-	}()
+	defer dst.Abort()
 	const chunk = 4 << 20
 	size := r.Size()
 	bar := newZfileProgress(cmd, "decompress", size)
@@ -278,7 +278,10 @@ func zfileDecompressFile(cmd *cobra.Command, r *zfile.Reader, dstPath string) (e
 	if first != nil {
 		return first
 	}
-	return dst.Truncate(size)
+	if err := dst.Truncate(size); err != nil {
+		return err
+	}
+	return dst.Commit()
 }
 
 // zfileHole is the granularity at which decompress leaves zeros unwritten.
