@@ -66,7 +66,7 @@ func (o *serveOptions) deviceConfig(log *slog.Logger) (ublk.Config, error) {
 	}
 	// ublk.Config reads zero as "default"; on the command line a zero is a mistake.
 	for _, c := range []struct {
-		flag       string
+		flag      string
 		v, lo, hi int
 	}{
 		{"--queues", o.queues, 1, runtime.NumCPU()},
