@@ -56,15 +56,15 @@ func (e errLostEvents) Error() string {
 }
 
 func runTraceRecord(cmd *cobra.Command, o *traceRecordOptions) error {
-	target, err := ebpf.ResolveDevice(o.dev)
-	if err != nil {
-		return err
-	}
 	ring, err := parseFlagSize("--ring", o.ring, ringSpec)
 	if err != nil {
 		return err
 	}
 	if err := checkDuration("--duration", o.duration, 0, maxTraceDuration); err != nil {
+		return err
+	}
+	target, err := ebpf.ResolveDevice(o.dev)
+	if err != nil {
 		return err
 	}
 	out, err := os.Create(o.out)
