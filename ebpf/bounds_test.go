@@ -2,7 +2,10 @@ package ebpf
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -98,4 +101,46 @@ func TestEventCheck(t *testing.T) {
 			t.Errorf("sample event %d: %v", i, err)
 		}
 	}
+}
+
+// FuzzDeviceTraceSummary: whatever events a complete, checksum-valid device trace holds (the
+// harness writes the header, so every mutation reaches the events), summarising and printing
+// it never panics, every event is either counted or skipped, and the heat map holds exactly
+// the counted bytes.
+func FuzzDeviceTraceSummary(f *testing.F) {
+	body := func(evs []Event) []byte { return writeEvents(f, evs)[FileHeaderSize:] }
+	f.Add(body(sampleEvents()[:2]), uint8(16))
+	f.Add(body(hostileEvents()[:1]), uint8(4))
+	f.Add(body([]Event{{Sector: maxSector - 8, Bytes: 4096, Op: OpRead}}), uint8(255))
+	head := writeEvents(f, nil)[:FileHeaderSize]
+	f.Fuzz(func(t *testing.T, b []byte, buckets uint8) {
+		b = b[:len(b)/FileRecordSize*FileRecordSize]
+		for i := 36; i < len(b); i += FileRecordSize {
+			b[i] = "RWDF"[b[i]%4] // ops the parser accepts; the rest is the fuzzer's
+		}
+		file := append(append([]byte(nil), head...), b...)
+		binary.LittleEndian.PutUint64(file[32:], uint64(len(b)/FileRecordSize))
+		binary.LittleEndian.PutUint32(file[48:], crc32.Checksum(b, crcTable))
+		tr, err := ParseFile(file, "fuzz")
+		if err != nil {
+			t.Fatalf("checksum-valid trace refused: %v", err)
+		}
+		s := Summarize(tr, int(buckets))
+		if s.Events+s.Skipped != uint64(len(tr.Events)) {
+			t.Fatalf("%d events + %d skipped of %d", s.Events, s.Skipped, len(tr.Events))
+		}
+		if len(s.Heat) > 0 {
+			var heat uint64
+			for _, h := range s.Heat {
+				heat += h
+			}
+			if heat != s.Bytes {
+				t.Fatalf("heat map holds %d bytes, summary %d", heat, s.Bytes)
+			}
+		}
+		s.WriteText(io.Discard, tr)
+		WriteEvents(io.Discard, tr)
+		WriteCSV(io.Discard, tr)
+		WriteJSON(io.Discard, tr, &s)
+	})
 }
