@@ -1,6 +1,10 @@
 package ebpf
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"math"
+)
 
 // Op is the kind of a request, as a trace shows it.
 type Op byte
@@ -53,8 +57,32 @@ type Event struct {
 	Comm    string
 }
 
-// Offset is the byte offset of the request on the device.
+// Offset is the byte offset of the request on the device; meaningful once Check passed (a
+// sector of 2^54 or more has no byte offset in an int64).
 func (e *Event) Offset() int64 { return int64(e.Sector) * 512 }
+
+// maxSector is the last sector whose byte offset fits in an int64.
+const maxSector = math.MaxInt64 / 512
+
+// Check says whether the event's numbers can be used: its byte range [Offset, Offset+Bytes)
+// and its end time Time+Latency inside int64. The file's checksum does not vouch for this; it
+// only says the bytes are those written. i is the event's index, for the message.
+func (e *Event) Check(i int) error {
+	bad := func(what string) error {
+		return fmt.Errorf("%w: event %d (%c sector %d, %d bytes, time %d ns, latency %d ns): %s",
+			ErrBadEvent, i, e.Op, e.Sector, e.Bytes, e.Time, e.Latency, what)
+	}
+	switch {
+	case e.Sector > maxSector || int64(e.Bytes) > math.MaxInt64-int64(e.Sector)*512:
+		return bad("the byte range does not fit in an int64")
+	case e.Time > math.MaxInt64 || e.Latency > math.MaxInt64-e.Time:
+		return bad("the end time does not fit in an int64")
+	}
+	return nil
+}
+
+// ErrBadEvent marks an event whose numbers no device can have.
+var ErrBadEvent = errors.New("bad device trace event")
 
 // Dev is a device number in the kernel's internal encoding (major << 20 | minor), which is
 // what the block tracepoints see.

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/dadi-dev/dadi/internal/heatmap"
 )
 
 // OpCount is how many requests of one kind a trace holds, and their bytes.
@@ -22,6 +24,9 @@ type Summary struct {
 	Errors   uint64             `json:"errors"`
 	Duration time.Duration      `json:"duration_ns"`
 	Ops      map[string]OpCount `json:"ops"`
+	// Skipped counts the events left out of every figure because Check refused them (a
+	// sector or end time outside int64).
+	Skipped uint64 `json:"skipped"`
 	// Latency percentiles in ns: p50, p90, p99, max.
 	LatencyP50 uint64 `json:"latency_p50_ns"`
 	LatencyP90 uint64 `json:"latency_p90_ns"`
@@ -32,12 +37,22 @@ type Summary struct {
 	Heat []uint64 `json:"heat"`
 }
 
-// Summarize computes a trace's summary with a heat map of buckets slices.
+// MaxHeatBuckets bounds the slices of a heat map: Summarize allocates one counter per slice.
+const MaxHeatBuckets = 4096
+
+// Summarize computes a trace's summary with a heat map of buckets slices (at most
+// MaxHeatBuckets). Events that fail Check are skipped and counted.
 func Summarize(f *File, buckets int) Summary {
-	s := Summary{Events: uint64(len(f.Events)), Lost: f.Lost, Ops: map[string]OpCount{}}
+	buckets = min(buckets, MaxHeatBuckets)
+	s := Summary{Ops: map[string]OpCount{}, Lost: f.Lost}
 	lat := make([]uint64, 0, len(f.Events))
 	for i := range f.Events {
 		e := &f.Events[i]
+		if e.Check(i) != nil {
+			s.Skipped++
+			continue
+		}
+		s.Events++
 		s.Bytes += uint64(e.Bytes)
 		c := s.Ops[string(e.Op)]
 		c.Requests++
@@ -57,16 +72,13 @@ func Summarize(f *File, buckets int) Summary {
 	}
 	if buckets > 0 && s.Span > 0 {
 		s.Heat = make([]uint64, buckets)
-		w := (s.Span + int64(buckets) - 1) / int64(buckets)
+		w := heatmap.Step(s.Span, int64(buckets))
 		for i := range f.Events {
 			e := &f.Events[i]
-			// Spread a request over the slices it covers.
-			for off, end := e.Offset(), e.Offset()+int64(e.Bytes); off < end; {
-				b := off / w
-				next := min(end, (b+1)*w)
-				s.Heat[b] += uint64(next - off)
-				off = next
+			if e.Check(i) != nil {
+				continue
 			}
+			heatmap.Spread(s.Heat, w, e.Offset(), e.Offset()+int64(e.Bytes))
 		}
 	}
 	return s
@@ -79,7 +91,10 @@ func (s *Summary) WriteText(w io.Writer, f *File) {
 		dev = "device " + f.Dev.String()
 	}
 	fmt.Fprintf(w, "trace of %s, started %s, %v long\n", dev, f.Start.Format(time.RFC3339), s.Duration.Round(time.Microsecond))
-	fmt.Fprintf(w, "events  %d (lost %d, other requests %d, errors %d)\n", s.Events, s.Lost, f.Other, s.Errors)
+	fmt.Fprintf(w, "events  %d (lost %d, other requests %d, errors %d, skipped %d)\n", s.Events, s.Lost, f.Other, s.Errors, s.Skipped)
+	if s.Skipped > 0 {
+		fmt.Fprintf(w, "skipped %d events whose sector or end time lies outside int64 (left out of every figure)\n", s.Skipped)
+	}
 	fmt.Fprintf(w, "bytes   %s\n", human(s.Bytes))
 	for _, op := range []Op{OpRead, OpWrite, OpDiscard, OpFlush} {
 		c := s.Ops[string(op)]
@@ -93,10 +108,10 @@ func (s *Summary) WriteText(w io.Writer, f *File) {
 	if len(s.Heat) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "heat map: bytes moved per %s of the first %s\n", human(uint64((s.Span+int64(len(s.Heat))-1)/int64(len(s.Heat)))), human(uint64(s.Span)))
+	step := heatmap.Step(s.Span, int64(len(s.Heat)))
+	fmt.Fprintf(w, "heat map: bytes moved per %s of the first %s\n", human(uint64(step)), human(uint64(s.Span)))
 	top := slices.Max(s.Heat)
 	const width = 40
-	step := (s.Span + int64(len(s.Heat)) - 1) / int64(len(s.Heat))
 	for i, v := range s.Heat {
 		n := 0
 		if top > 0 {

@@ -27,7 +27,9 @@ type traceState struct {
 // targets and ReadAt, never by prefetch.
 func (img *Image) demandStart(off int64, n uint32) {
 	img.trace.demand.Add(1)
-	if r := img.trace.rec.Load(); r != nil {
+	// A read beyond the disk fails and moves no blob bytes: it has no place in a trace, and
+	// TraceFromReads would refuse the whole recording for it.
+	if r := img.trace.rec.Load(); r != nil && off >= 0 && int64(n) <= img.size-off {
 		r.note(off, int64(n))
 	}
 }
@@ -69,12 +71,16 @@ type ReplayStats struct {
 
 // Replay reads the trace's records from the lowers' blobs in the background, in recorded
 // order, with concurrency workers, so that remote blobs land in the block cache before the
-// device asks for them. The records must have passed CheckTrace. Demand reads go first: a
+// device asks for them. The records are checked against the stack first (CheckTrace): a
+// record outside its layer's blob is an ErrBadTrace error and nothing is read. Demand reads go first: a
 // worker starts a read only while prefetch and demand reads in flight together stay below
 // concurrency, so a burst of demand reads never queues behind prefetch at the sources. Close
 // stops the replay (between reads) and waits for it. done, if not nil, is called with the
-// figures when the replay ends.
-func (img *Image) Replay(recs []TraceRecord, concurrency int, log *slog.Logger, done func(ReplayStats)) {
+// figures when the replay ends; it is not called when the records are refused.
+func (img *Image) Replay(recs []TraceRecord, concurrency int, log *slog.Logger, done func(ReplayStats)) error {
+	if err := CheckTrace(recs, img.BlobSizes(), "replay"); err != nil {
+		return err
+	}
 	if concurrency <= 0 {
 		concurrency = DefaultPrefetchConcurrency
 	}
@@ -85,7 +91,7 @@ func (img *Image) Replay(recs []TraceRecord, concurrency int, log *slog.Logger, 
 	var wg sync.WaitGroup
 	if !img.onClose(func() { cancel(); wg.Wait() }) {
 		cancel()
-		return
+		return nil
 	}
 
 	var next, active atomic.Int64
@@ -144,6 +150,7 @@ func (img *Image) Replay(recs []TraceRecord, concurrency int, log *slog.Logger, 
 			done(s)
 		}
 	}()
+	return nil
 }
 
 // LastReplay returns the figures of the last replay that ended, or nil.

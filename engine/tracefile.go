@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"math"
 )
 
 // overlaybd's prefetch trace: a 24-byte header (u32 magic, pad, u64 data size, u32 checksum,
@@ -103,6 +104,24 @@ func ParseTrace(b []byte, name string) ([]TraceRecord, error) {
 	return recs, nil
 }
 
+// problem says what makes r unusable whatever the image it is replayed on, or "" when
+// nothing does: an unknown op, an offset or end outside int64, a read of no bytes or more
+// than TraceMaxIO. The checksum does not vouch for any of this: it only says the bytes are
+// the ones written.
+func (r TraceRecord) problem() string {
+	switch {
+	case r.Op != TraceRead && r.Op != TraceWrite:
+		return fmt.Sprintf("op %#x is neither 'R' nor 'W'", byte(r.Op))
+	case r.Offset < 0:
+		return "negative offset"
+	case r.Count > math.MaxInt64-uint64(r.Offset):
+		return "the end of the range overflows int64"
+	case r.Op == TraceRead && (r.Count == 0 || r.Count > TraceMaxIO):
+		return fmt.Sprintf("count must be between 1 and %d", TraceMaxIO)
+	}
+	return ""
+}
+
 // CheckTrace checks records against a stack of layers whose blobs have the given sizes: every
 // layer index inside the stack, every read inside its blob. It names the first bad record.
 func CheckTrace(recs []TraceRecord, blobSizes []int64, name string) error {
@@ -111,8 +130,8 @@ func CheckTrace(recs []TraceRecord, blobSizes []int64, name string) error {
 			return fmt.Errorf("%s: %w: record %d (%c layer %d, %d bytes at %d): %s", name, ErrBadTrace,
 				i, r.Op, r.Layer, r.Count, r.Offset, fmt.Sprintf(format, args...))
 		}
-		if r.Op != TraceRead && r.Op != TraceWrite {
-			return bad("op %#x is neither 'R' nor 'W'", byte(r.Op))
+		if p := r.problem(); p != "" {
+			return bad("%s", p)
 		}
 		if uint64(r.Layer) >= uint64(len(blobSizes)) {
 			return bad("layer index beyond the stack of %d layers", len(blobSizes))
@@ -120,11 +139,8 @@ func CheckTrace(recs []TraceRecord, blobSizes []int64, name string) error {
 		if r.Op != TraceRead {
 			continue
 		}
-		size := blobSizes[r.Layer]
-		if r.Count == 0 || r.Count > TraceMaxIO {
-			return bad("count must be between 1 and %d", TraceMaxIO)
-		}
-		if r.Offset < 0 || r.Offset > size || uint64(size-r.Offset) < r.Count {
+		// problem() put Offset and Offset+Count inside int64, so this cannot wrap.
+		if size := blobSizes[r.Layer]; r.Offset+int64(r.Count) > size {
 			return bad("read outside the %d-byte layer blob", size)
 		}
 	}

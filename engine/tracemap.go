@@ -17,8 +17,15 @@ type DeviceRead struct {
 // lower layer's blob (compressed blocks and all, tar offset included) that serve them, in the
 // order the reads happened. Ranges the upper layer answers, holes and zeroed ranges need no
 // blob and give no record. A range already recorded is not recorded again, and a record that
-// continues the previous one of the same layer is merged into it (up to TraceMaxIO).
+// continues the previous one of the same layer is merged into it (up to TraceMaxIO). A read
+// that does not lie inside the disk is an ErrBadTrace error naming it, and gives no records.
 func (img *Image) TraceFromReads(reads []DeviceRead) ([]TraceRecord, error) {
+	for i, r := range reads {
+		// Offset first, so that size-Offset cannot wrap.
+		if r.Offset < 0 || r.Length < 0 || r.Offset > img.size || r.Length > img.size-r.Offset {
+			return nil, fmt.Errorf("%w: read %d (%d bytes at %d) lies outside the %d-byte disk", ErrBadTrace, i, r.Length, r.Offset, img.size)
+		}
+	}
 	tarOff := make([]int64, len(img.lowers))
 	for i, l := range img.lowers {
 		off, _, ok, err := zfile.UnwrapTar(l.src, l.src.Size())
@@ -31,7 +38,8 @@ func (img *Image) TraceFromReads(reads []DeviceRead) ([]TraceRecord, error) {
 	}
 	m := traceMapper{img: img, tarOff: tarOff, seen: make(map[TraceRecord]bool)}
 	for _, r := range reads {
-		start := max(r.Offset, 0) / SectorSize
+		// Inside the disk, checked above: the sums cannot wrap.
+		start := r.Offset / SectorSize
 		end := min((r.Offset+r.Length+SectorSize-1)/SectorSize, img.size/SectorSize)
 		if end <= start {
 			continue

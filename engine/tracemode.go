@@ -98,15 +98,13 @@ func (img *Image) StartPrefetch(path string, o PrefetchOptions) (PrefetchMode, e
 		if err := CheckTrace(recs, img.BlobSizes(), path); err != nil {
 			return mode, err
 		}
-		img.Replay(recs, o.Concurrency, o.Logger, o.ReplayDone)
-		return mode, nil
+		return mode, img.Replay(recs, o.Concurrency, o.Logger, o.ReplayDone)
 	default:
 		recs, err := img.FileListTrace(path, o.Logger)
 		if err != nil {
 			return mode, err
 		}
-		img.Replay(recs, o.Concurrency, o.Logger, o.ReplayDone)
-		return mode, nil
+		return mode, img.Replay(recs, o.Concurrency, o.Logger, o.ReplayDone)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/dadi-dev/dadi/internal/heatmap"
 )
 
 // TraceSummary describes a prefetch trace for `dadi trace show`.
@@ -13,6 +15,9 @@ type TraceSummary struct {
 	Records int
 	Bytes   uint64
 	Layers  map[uint32]TraceLayerSummary
+	// Skipped counts the records left out because no image could hold them: an unknown op,
+	// an offset or end outside int64, a read of no bytes or more than TraceMaxIO.
+	Skipped int
 }
 
 // TraceLayerSummary is one layer's share of a trace.
@@ -23,10 +28,18 @@ type TraceLayerSummary struct {
 	recs    []TraceRecord
 }
 
-// SummarizeTrace counts records and bytes per layer.
+// MaxTraceBuckets bounds the rows of a heat map: WriteText allocates one counter per row.
+const MaxTraceBuckets = 4096
+
+// SummarizeTrace counts records and bytes per layer. Records that no image could hold are
+// skipped and counted, so a hostile trace still has a summary.
 func SummarizeTrace(recs []TraceRecord) TraceSummary {
-	s := TraceSummary{Records: len(recs), Layers: map[uint32]TraceLayerSummary{}}
+	s := TraceSummary{Layers: map[uint32]TraceLayerSummary{}}
 	for _, r := range recs {
+		if r.problem() != "" {
+			s.Skipped++
+			continue
+		}
 		l := s.Layers[r.Layer]
 		l.Records++
 		l.Bytes += r.Count
@@ -34,13 +47,19 @@ func SummarizeTrace(recs []TraceRecord) TraceSummary {
 		l.recs = append(l.recs, r)
 		s.Layers[r.Layer] = l
 		s.Bytes += r.Count
+		s.Records++
 	}
 	return s
 }
 
-// WriteText prints the summary, with a heat map of buckets rows per layer.
+// WriteText prints the summary, with a heat map of buckets rows per layer (at most
+// MaxTraceBuckets).
 func (s TraceSummary) WriteText(w io.Writer, buckets int) {
+	buckets = min(buckets, MaxTraceBuckets)
 	fmt.Fprintf(w, "overlaybd prefetch trace: %d records, %d bytes, %d layers\n", s.Records, s.Bytes, len(s.Layers))
+	if s.Skipped > 0 {
+		fmt.Fprintf(w, "skipped %d records whose range no image can hold (negative, beyond int64, or a read of 0 or more than %d bytes)\n", s.Skipped, TraceMaxIO)
+	}
 	layers := make([]uint32, 0, len(s.Layers))
 	for k := range s.Layers {
 		layers = append(layers, k)
@@ -53,14 +72,9 @@ func (s TraceSummary) WriteText(w io.Writer, buckets int) {
 			continue
 		}
 		heat := make([]uint64, buckets)
-		step := (l.Span + int64(buckets) - 1) / int64(buckets)
+		step := heatmap.Step(l.Span, int64(buckets))
 		for _, r := range l.recs {
-			for off, end := r.Offset, r.Offset+int64(r.Count); off < end; {
-				b := off / step
-				next := min(end, (b+1)*step)
-				heat[b] += uint64(next - off)
-				off = next
-			}
+			heatmap.Spread(heat, step, r.Offset, r.Offset+int64(r.Count))
 		}
 		top := slices.Max(heat)
 		for i, v := range heat {

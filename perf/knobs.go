@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dadi-dev/dadi/internal/units"
 )
 
 // knob is one key a matrix file may set.
@@ -194,37 +196,14 @@ func parseDuration(s string, min time.Duration) (time.Duration, error) {
 	return d, nil
 }
 
-// parseSizeIn reads a size such as 4k, 1M or 512 (binary multiples) within [lo, hi] and a
-// multiple of unit.
+// parseSizeIn reads a size such as 4k, 1M or 512 (a bare number counts bytes, as fio's do)
+// within [lo, hi] and a multiple of unit.
 func parseSizeIn(s string, lo, hi, unit int64) (int64, error) {
-	n, err := ParseSize(s)
-	if err != nil {
-		return 0, err
-	}
-	if n < lo || n > hi || n%unit != 0 {
-		return 0, fmt.Errorf("%q: want %s to %s, a multiple of %s", s, FormatSize(lo), FormatSize(hi), FormatSize(unit))
-	}
-	return n, nil
+	return units.Parse(s, units.Spec{Bare: units.Byte, Min: lo, Max: hi, Multiple: unit})
 }
 
-// ParseSize reads "4096", "4k", "64K", "1M", "2G" or "1T" as bytes (binary multiples).
-func ParseSize(s string) (int64, error) {
-	t := strings.TrimSuffix(strings.TrimSuffix(s, "iB"), "B")
-	mult := int64(1)
-	if n := len(t); n > 0 {
-		if i := strings.IndexByte("kmgtKMGT", t[n-1]); i >= 0 {
-			mult = 1 << (10 * (i%4 + 1))
-			t = t[:n-1]
-		}
-	}
-	v, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || v < 0 || v > (1<<62)/mult {
-		return 0, fmt.Errorf("%q: want a size such as 4k, 1M or 4096", s)
-	}
-	return v * mult, nil
-}
-
-// FormatSize writes n with the largest binary suffix that divides it: 4k, 1M, 512.
+// FormatSize writes n with the largest binary suffix that divides it: 4k, 1M, 512. The k is
+// lower case, as fio spells its sizes, for the report's labels and file names.
 func FormatSize(n int64) string {
 	for _, u := range []struct {
 		suffix string

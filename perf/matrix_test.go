@@ -84,7 +84,7 @@ func TestMatrixErrors(t *testing.T) {
 		{"pin: 3-1", `pin: "3-1"`},
 		{"codec: gzip", `codec: "gzip": want raw, none, lz4 or zstd`},
 		{"codec: lz4\nzfile_bs: 12k", `zfile_bs: "12k": want a power of two`},
-		{"codec: lz4\nzfile_bs: 128k", `zfile_bs: "128k": want 4k to 64k`},
+		{"codec: lz4\nzfile_bs: 128k", `zfile_bs: "128k": want 4K to 64K`},
 		{"zfile_bs: 16k", "m: zfile_bs is given but no codec is lz4 or zstd"},
 		{"runtime: 2s 3s", "m:1: runtime is a setting: one value, not 2"},
 		{"runtime: 500ms", `runtime: "500ms": want whole seconds`},
@@ -133,16 +133,16 @@ func TestLoadMatrixMissing(t *testing.T) {
 
 func TestSizes(t *testing.T) {
 	for s, want := range map[string]int64{"512": 512, "4k": 4096, "4K": 4096, "1M": 1 << 20, "2G": 2 << 30, "1T": 1 << 40, "64KiB": 64 << 10} {
-		if got, err := ParseSize(s); err != nil || got != want {
-			t.Errorf("ParseSize(%q) = %d, %v", s, got, err)
+		if got, err := parseSizeIn(s, 0, 1<<62, 1); err != nil || got != want {
+			t.Errorf("parseSizeIn(%q) = %d, %v", s, got, err)
 		}
-		if got, _ := ParseSize(FormatSize(want)); got != want {
+		if got, _ := parseSizeIn(FormatSize(want), 0, 1<<62, 1); got != want {
 			t.Errorf("FormatSize(%d) = %q does not parse back", want, FormatSize(want))
 		}
 	}
-	for _, s := range []string{"", "k", "-1", "1.5M", "99999999999T"} {
-		if _, err := ParseSize(s); err == nil {
-			t.Errorf("ParseSize(%q) succeeded", s)
+	for _, s := range []string{"", "k", "-1", "1.5M", "99999999999T", "18014398509481988K"} {
+		if _, err := parseSizeIn(s, 0, 1<<62, 1); err == nil {
+			t.Errorf("parseSizeIn(%q) succeeded", s)
 		}
 	}
 }

@@ -43,7 +43,7 @@ writable layer) from the --file's bytes, or from image_size bytes of generated d
 	f := cmd.Flags()
 	f.StringVar(&o.device, "device", "", "benchmark this existing block device as it is")
 	f.StringVar(&o.config, "config", "", "serve this overlaybd image config with dadi and benchmark it")
-	f.StringVar(&o.null, "null", "", "serve a null device of this size (e.g. 1G) with dadi and benchmark it")
+	f.StringVar(&o.null, "null", "", "serve a null device of this size (e.g. 1G; 512 to 4096P, a multiple of 512) with dadi and benchmark it")
 	f.StringVar(&o.file, "file", "", "serve this file with dadi and benchmark it (reference: loop over it)")
 	f.StringVar(&o.matrix, "matrix", "", "matrix file (default: every knob at its default)")
 	f.StringVarP(&o.out, "out", "o", "", "directory for the report (created if missing)")
@@ -60,11 +60,8 @@ func runBench(cmd *cobra.Command, o *benchOptions) error {
 	}
 	src := perf.Source{Device: o.device, Config: o.config, File: o.file}
 	if o.null != "" {
-		if src.Null, err = parseByteSize(o.null); err != nil {
-			return fmt.Errorf("--null: %w", err)
-		}
-		if src.Null == 0 {
-			return fmt.Errorf("--null %s: size must be positive", o.null)
+		if src.Null, err = parseFlagSize("--null", o.null, diskSize); err != nil {
+			return err
 		}
 	}
 	self, err := os.Executable()

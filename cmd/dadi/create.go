@@ -2,12 +2,11 @@ package main
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dadi-dev/dadi/engine"
+	"github.com/dadi-dev/dadi/internal/units"
 )
 
 func newCreateCmd() *cobra.Command {
@@ -20,7 +19,8 @@ func newCreateCmd() *cobra.Command {
 		Short: "Create a new writable layer (as overlaybd-create does)",
 		Long: `Create a new writable LSMT layer: DATA and INDEX, or with --sparse one sparse DATA file
 (INDEX then only carries the header). SIZE is the virtual disk size: a bare number is GiB, as
-overlaybd-create takes it; with a suffix (512K, 100M, 1G, 2T) it is that many bytes.
+overlaybd-create takes it; with a suffix (512K, 100M, 1G, 2T) it is that many bytes. It is a
+multiple of 512 bytes, from 512 to 4096P (2^62 bytes).
 Existing files are never overwritten.`,
 		Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -32,7 +32,7 @@ Existing files are never overwritten.`,
 			if err := engine.CreateRW(args[0], args[1], o); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "created %s, %s: %s virtual disk\n", args[0], args[1], formatByteSize(size))
+			fmt.Fprintf(cmd.OutOrStdout(), "created %s, %s: %s virtual disk\n", args[0], args[1], units.Format(size))
 			return nil
 		},
 	}
@@ -40,23 +40,4 @@ Existing files are never overwritten.`,
 	cmd.Flags().StringVar(&uuid, "uuid", "", "layer uuid (default: random)")
 	cmd.Flags().StringVarP(&parent, "parent-uuid", "u", "", "uuid of the layer below (default: none)")
 	return cmd
-}
-
-// parseVirtualSize reads a disk size: a bare number is GiB, else see parseByteSize.
-func parseVirtualSize(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	if n, err := strconv.ParseInt(t, 10, 64); err == nil {
-		if n <= 0 || n > 1<<32 {
-			return 0, fmt.Errorf("size %q GiB: out of range", s)
-		}
-		return n << 30, nil
-	}
-	v, err := parseByteSize(t)
-	if err != nil {
-		return 0, err
-	}
-	if v <= 0 || v%engine.SectorSize != 0 {
-		return 0, fmt.Errorf("size %q: must be a positive multiple of 512 bytes", s)
-	}
-	return v, nil
 }

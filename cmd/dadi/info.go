@@ -8,6 +8,7 @@ import (
 
 	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/index"
+	"github.com/dadi-dev/dadi/internal/units"
 )
 
 func newInfoCmd() *cobra.Command {
@@ -95,7 +96,7 @@ func printHeader(w io.Writer, what string, h engine.Header) {
 	fmt.Fprintf(w, "%s:\n", what)
 	fmt.Fprintf(w, "  flags:       %#x\n", h.Flags)
 	fmt.Fprintf(w, "  index:       offset %d, %d entries\n", h.IndexOffset, h.IndexSize)
-	fmt.Fprintf(w, "  virtual:     %d bytes (%s)\n", h.VirtualSize, formatByteSize(int64(h.VirtualSize)))
+	fmt.Fprintf(w, "  virtual:     %d bytes (%s)\n", h.VirtualSize, units.Format(int64(h.VirtualSize)))
 	fmt.Fprintf(w, "  uuid:        %s\n", h.UUID)
 	fmt.Fprintf(w, "  parent uuid: %s\n", h.ParentUUID)
 	fmt.Fprintf(w, "  version:     %d.%d\n", h.Version, h.SubVersion)

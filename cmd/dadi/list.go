@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/dadi-dev/dadi/internal/units"
 	"github.com/dadi-dev/dadi/ublk"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -51,7 +52,7 @@ func newListCmd() *cobra.Command {
 				if !r.DaemonAlive {
 					pid += " (gone)"
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%s\t%s\t%s\n", r.ID, r.State, r.Queues, r.Depth, formatByteSize(r.Size), pid, r.Target)
+				fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%s\t%s\t%s\n", r.ID, r.State, r.Queues, r.Depth, units.Format(r.Size), pid, r.Target)
 			}
 			return tw.Flush()
 		},

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"github.com/dadi-dev/dadi/ublk"
@@ -42,36 +43,43 @@ With --recovery the device outlives a crashed daemon: requests in flight are re-
 		RunE: func(cmd *cobra.Command, args []string) error { return runServe(cmd, &o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.null, "null", "", "serve a null device of this size (reads return no data, writes are dropped)")
+	f.StringVar(&o.null, "null", "", "serve a null device of this size (reads return no data, writes are dropped; 512 to 4096P, a multiple of 512)")
 	f.StringVar(&o.file, "file", "", "serve this file or block device (like the kernel loop driver)")
 	f.StringVar(&o.config, "config", "", "serve an overlaybd image described by this config.v1.json")
 	f.StringVar(&o.global, "global-config", "", "node-wide config for remote layers: cache, credentials, P2P (default /etc/overlaybd/overlaybd.json)")
-	f.IntVar(&o.queues, "queues", ublk.DefaultQueues, "hardware queues, each on its own pinned thread (at most the CPU count)")
-	f.IntVar(&o.depth, "depth", ublk.DefaultDepth, "requests in flight per queue (1-4096)")
-	f.StringVar(&o.maxIO, "max-io", "512K", "largest request size")
+	f.IntVar(&o.queues, "queues", ublk.DefaultQueues, "hardware queues, each on its own pinned thread (1 to the CPU count)")
+	f.IntVar(&o.depth, "depth", ublk.DefaultDepth, "requests in flight per queue (1 to 4096)")
+	f.StringVar(&o.maxIO, "max-io", "512K", "largest request size (4K to 32M, a multiple of 4K)")
 	f.StringVar(&o.cpus, "cpus", "", "pin queue i to the i-th CPU of this list (e.g. 0-3), or none to leave queues unpinned; default: the kernel's queue affinity")
-	f.IntVar(&o.id, "id", -1, "device number N of /dev/ublkbN (default: the next free one)")
+	f.IntVar(&o.id, "id", -1, "device number N of /dev/ublkbN, 0 to 1048575 (default: the next free one)")
 	f.BoolVar(&o.readOnly, "read-only", false, "expose a read-only device")
 	f.BoolVar(&o.recovery, "recovery", false, "let the device survive a daemon crash (UBLK_F_USER_RECOVERY, requests re-issued)")
-	f.IntVar(&o.recover, "recover", -1, "re-attach to device N, created with --recovery, whose daemon died")
+	f.IntVar(&o.recover, "recover", -1, "re-attach to device N (0 to 1048575), created with --recovery, whose daemon died")
 	f.StringVar(&o.cpuProf, "cpuprofile", "", "write a Go CPU profile of the daemon to this file until it stops (for `go tool pprof`)")
 	return cmd
 }
 
 func (o *serveOptions) deviceConfig(log *slog.Logger) (ublk.Config, error) {
-	maxIO, err := parseByteSize(o.maxIO)
+	maxIO, err := maxIOBytes(o.maxIO)
 	if err != nil {
-		return ublk.Config{}, fmt.Errorf("--max-io: %w", err)
+		return ublk.Config{}, err
 	}
 	// ublk.Config reads zero as "default"; on the command line a zero is a mistake.
-	if o.queues < 1 {
-		return ublk.Config{}, fmt.Errorf("queues %d: must be at least 1", o.queues)
-	}
-	if o.depth < 1 {
-		return ublk.Config{}, fmt.Errorf("depth %d: must be between 1 and %d", o.depth, ublk.MaxQueueDepth)
+	for _, c := range []struct {
+		flag      string
+		v, lo, hi int
+	}{
+		{"--queues", o.queues, 1, runtime.NumCPU()},
+		{"--depth", o.depth, 1, ublk.MaxQueueDepth},
+		{"--id", o.id, -1, maxDeviceID},
+		{"--recover", o.recover, -1, maxDeviceID},
+	} {
+		if err := checkInt(c.flag, c.v, c.lo, c.hi); err != nil {
+			return ublk.Config{}, err
+		}
 	}
 	cfg := ublk.Config{
-		ID: o.id, Queues: o.queues, Depth: o.depth, MaxIO: int(maxIO),
+		ID: o.id, Queues: o.queues, Depth: o.depth, MaxIO: maxIO,
 		ReadOnly: o.readOnly, Recovery: o.recovery, Logger: log,
 	}
 	if o.cpus == "none" {
@@ -97,12 +105,9 @@ func (o *serveOptions) openTarget() (ublk.Target, uint64, string, error) {
 	}
 	switch {
 	case o.null != "":
-		size, err := parseByteSize(o.null)
+		size, err := parseFlagSize("--null", o.null, diskSize)
 		if err != nil {
-			return nil, 0, "", fmt.Errorf("--null: %w", err)
-		}
-		if size == 0 || size%512 != 0 {
-			return nil, 0, "", fmt.Errorf("--null %s: size must be a positive multiple of 512", o.null)
+			return nil, 0, "", err
 		}
 		return ublk.NewNullTarget(size), kindNull, "null", nil
 	case o.file != "":

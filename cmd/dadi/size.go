@@ -4,44 +4,59 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/dadi-dev/dadi/engine"
+	"github.com/dadi-dev/dadi/internal/units"
+	"github.com/dadi-dev/dadi/zfile"
 )
 
-// parseByteSize reads sizes such as "4096", "64K", "512KiB", "1G" (binary multiples).
-func parseByteSize(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	t = strings.TrimSuffix(strings.TrimSuffix(t, "iB"), "B")
-	mult := int64(1)
-	if n := len(t); n > 0 {
-		switch t[n-1] {
-		case 'k', 'K':
-			mult = 1 << 10
-		case 'm', 'M':
-			mult = 1 << 20
-		case 'g', 'G':
-			mult = 1 << 30
-		case 't', 'T':
-			mult = 1 << 40
-		}
-		if mult != 1 {
-			t = t[:n-1]
-		}
+// Sizes on the command line, all read by internal/units. A bare number counts bytes, except
+// where the overlaybd tool doing the same job counts otherwise: create's SIZE counts GiB (as
+// overlaybd-create) and --bs counts KiB (as overlaybd-zfile).
+
+// maxDiskSize bounds the sizes of virtual disks given on the command line: 2^62 bytes, which
+// leaves the sector and byte arithmetic of every layer kind room; the engine refuses what a
+// particular index cannot address when it opens the layer.
+const maxDiskSize = 1 << 62
+
+// diskSize is create's SIZE and serve's --null: a positive multiple of 512 bytes.
+var diskSize = units.Spec{Min: engine.SectorSize, Max: maxDiskSize, Multiple: engine.SectorSize}
+
+// virtualSizeSpec is create's SIZE: a bare number is GiB, as overlaybd-create takes it.
+var virtualSizeSpec = units.Spec{Bare: units.GiB, Min: engine.SectorSize, Max: maxDiskSize, Multiple: engine.SectorSize}
+
+// maxIOSpec is serve's --max-io: what ublk's UBLK_F_* limits allow.
+var maxIOSpec = units.Spec{Min: 4 << 10, Max: 32 << 20, Multiple: 4 << 10}
+
+// ringSpec is trace record's --ring; the capture checks that it is a power of two.
+var ringSpec = units.Spec{Min: 4 << 10, Max: 1 << 30}
+
+// parseFlagSize reads the size of flag (its name, for the message) as sp asks.
+func parseFlagSize(flag, s string, sp units.Spec) (int64, error) {
+	v, err := units.Parse(s, sp)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", flag, err)
 	}
-	v, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || v < 0 || v > (1<<62)/mult {
-		return 0, fmt.Errorf("bad size %q (use a number with an optional K, M, G or T suffix)", s)
-	}
-	return v * mult, nil
+	return v, nil
 }
 
-// formatByteSize writes n with the largest binary suffix that divides it.
-func formatByteSize(n int64) string {
-	for _, u := range []struct {
-		suffix string
-		size   int64
-	}{{"T", 1 << 40}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}} {
-		if n >= u.size && n%u.size == 0 {
-			return strconv.FormatInt(n/u.size, 10) + u.suffix
-		}
+// parseVirtualSize reads create's SIZE (a bare number is GiB).
+func parseVirtualSize(s string) (int64, error) { return parseFlagSize("size", s, virtualSizeSpec) }
+
+// parseZfileBlockSize reads --bs: a bare number counts KiB as overlaybd-zfile's --bs does
+// ("4" to "64"); a bare number of 1024 or more is taken as bytes ("65536"), which no KiB
+// count in range can be mistaken for. Block sizes are 4 KiB to 64 KiB.
+func parseZfileBlockSize(s string) (int, error) {
+	sp := units.Spec{Bare: units.KiB, Min: zfile.MinBlockSize, Max: zfile.MaxBlockSize}
+	if n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64); err == nil && n >= 1024 {
+		sp.Bare = units.Byte
 	}
-	return strconv.FormatInt(n, 10)
+	v, err := parseFlagSize("--bs", s, sp)
+	return int(v), err
+}
+
+// maxIOBytes is --max-io as ublk.Config takes it.
+func maxIOBytes(s string) (int, error) {
+	v, err := parseFlagSize("--max-io", s, maxIOSpec)
+	return int(v), err
 }

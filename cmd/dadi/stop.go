@@ -21,13 +21,16 @@ func newStopCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.Atoi(args[0])
-			if err != nil || id < 0 {
-				return fmt.Errorf("bad device number %q", args[0])
+			if err != nil || id < 0 || id > maxDeviceID {
+				return fmt.Errorf("bad device number %q: want 0 to %d", args[0], maxDeviceID)
+			}
+			if err := checkDuration("--timeout", timeout, 0, time.Hour); err != nil {
+				return err
 			}
 			return stopDevice(id, timeout)
 		},
 	}
-	cmd.Flags().DurationVar(&timeout, "timeout", 15*time.Second, "how long to wait for a live daemon to stop before deleting the device itself")
+	cmd.Flags().DurationVar(&timeout, "timeout", 15*time.Second, "how long to wait for a live daemon to stop before deleting the device itself (0 to 1h)")
 	return cmd
 }
 

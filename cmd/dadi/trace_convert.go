@@ -41,7 +41,13 @@ OUT may not be the device trace, CONFIG.json or a file of the image.`,
 			}
 			defer img.Close()
 			var reads []engine.DeviceRead
-			for _, e := range f.Events {
+			for i, e := range f.Events {
+				if err := e.Check(i); err != nil {
+					return fmt.Errorf("%s: %w", args[0], err)
+				}
+				if e.Offset()+int64(e.Bytes) > img.Size() {
+					return fmt.Errorf("%s: %w: event %d (%c of %d bytes at sector %d) ends past the %d-byte image", args[0], ebpf.ErrBadEvent, i, e.Op, e.Bytes, e.Sector, img.Size())
+				}
 				if e.Op == ebpf.OpRead && e.Error == 0 && e.Bytes > 0 {
 					reads = append(reads, engine.DeviceRead{Offset: e.Offset(), Length: int64(e.Bytes)})
 				}

@@ -35,14 +35,18 @@ was. FILE may not be the device. Needs root and a kernel with BPF and BTF.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.dev, "dev", "", "block device path or MAJOR:MINOR to trace")
-	f.DurationVar(&o.duration, "duration", 0, "stop after this long (default: until SIGINT/SIGTERM)")
+	f.DurationVar(&o.duration, "duration", 0, "stop after this long, up to 24h (default 0: until SIGINT/SIGTERM)")
 	f.StringVar(&o.comm, "comm", "", "only requests issued by processes of this command name")
 	f.StringVarP(&o.out, "output", "o", "", "device trace file to write")
-	f.StringVar(&o.ring, "ring", "16M", "ring buffer size between kernel and dadi (a power of two)")
+	f.StringVar(&o.ring, "ring", "16M", "ring buffer size between kernel and dadi (a power of two, 4K to 1G)")
 	cmd.MarkFlagRequired("dev")
 	cmd.MarkFlagRequired("output")
 	return cmd
 }
+
+// maxTraceDuration bounds --duration: a day of events is already more than a trace file
+// should hold.
+const maxTraceDuration = 24 * time.Hour
 
 // errLostEvents makes the exit status say that the trace is incomplete.
 type errLostEvents struct{ n uint64 }
@@ -55,13 +59,16 @@ func runTraceRecord(cmd *cobra.Command, o *traceRecordOptions) error {
 	if err := atomicfile.Check([]string{o.out}, []string{o.dev}); err != nil {
 		return err
 	}
-	target, err := ebpf.ResolveDevice(o.dev)
+	ring, err := parseFlagSize("--ring", o.ring, ringSpec)
 	if err != nil {
 		return err
 	}
-	ring, err := parseByteSize(o.ring)
+	if err := checkDuration("--duration", o.duration, 0, maxTraceDuration); err != nil {
+		return err
+	}
+	target, err := ebpf.ResolveDevice(o.dev)
 	if err != nil {
-		return fmt.Errorf("--ring: %w", err)
+		return err
 	}
 	out, err := atomicfile.Create(o.out, 0o644, o.dev)
 	if err != nil {

@@ -10,6 +10,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// maxBuckets bounds --buckets: each row is a counter per layer, and a person reads them.
+const maxBuckets = min(ebpf.MaxHeatBuckets, engine.MaxTraceBuckets)
+
 func newTraceShowCmd() *cobra.Command {
 	var format string
 	var events bool
@@ -21,11 +24,15 @@ func newTraceShowCmd() *cobra.Command {
 trace (from "dadi trace convert", a recordTracePath recording, or overlaybd itself).
 
 text prints a summary (events, bytes, read/write mix, latency percentiles, a heat map of
-offsets; --events adds every event); csv prints every event after a header row
+offsets; --events adds every event); records whose offset or length lies outside int64 are
+left out of the summary and counted; csv prints every event after a header row
 (time_ns,dev,op,sector,bytes,latency_ns,pid,comm; for a prefetch trace op,layer,offset,bytes);
 json prints the summary and every event.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkInt("--buckets", buckets, 0, maxBuckets); err != nil {
+				return err
+			}
 			b, err := os.ReadFile(args[0])
 			if err != nil {
 				return err
@@ -56,7 +63,7 @@ json prints the summary and every event.`,
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "text (summary), csv or json")
 	cmd.Flags().BoolVar(&events, "events", false, "with --format text, also print every event")
-	cmd.Flags().IntVar(&buckets, "buckets", 16, "rows of the heat map")
+	cmd.Flags().IntVar(&buckets, "buckets", 16, "rows of the heat map, 0 (none) to 4096")
 	return cmd
 }
 

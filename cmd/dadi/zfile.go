@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -58,6 +57,12 @@ DST may not be SRC; it appears only once complete (an old DST stays if compressi
 			if err != nil {
 				return err
 			}
+			if err := checkInt("--level", level, 0, 22); err != nil {
+				return err
+			}
+			if err := checkInt("--workers", workers, 0, maxWorkers); err != nil {
+				return err
+			}
 			opts := zfile.Options{Algorithm: alg, BlockSize: size, NoVerify: noVerify, Level: level, Workers: workers}
 			return zfileCompress(cmd, args[0], args[1], opts, tarred)
 		},
@@ -66,30 +71,10 @@ DST may not be SRC; it appears only once complete (an old DST stays if compressi
 	f.StringVar(&algo, "algorithm", "lz4", "codec: lz4 or zstd")
 	f.StringVar(&bs, "bs", "4K", "block size, 4K to 64K")
 	f.BoolVar(&noVerify, "no-verify", false, "leave out the per-block CRC (overlaybd's tools always write it)")
-	f.IntVar(&level, "level", 0, "compression level (0: codec default, as overlaybd)")
-	f.IntVar(&workers, "workers", 0, "compressing goroutines (default: all CPUs)")
+	f.IntVar(&level, "level", 0, "compression level, 0 to 22 (0: codec default, as overlaybd)")
+	f.IntVar(&workers, "workers", 0, "compressing goroutines, 0 to 1024 (0: all CPUs)")
 	f.BoolVarP(&tarred, "tar", "t", false, "wrap the ZFile in overlaybd's one-file tar (as overlaybd-commit -t)")
 	return cmd
-}
-
-// parseZfileBlockSize reads "4", "64K", "16KiB", "65536".
-func parseZfileBlockSize(s string) (int, error) {
-	t := strings.TrimSpace(s)
-	unit := 1
-	for _, suf := range []string{"KiB", "KB", "kB", "K", "k"} {
-		if strings.HasSuffix(t, suf) {
-			t, unit = strings.TrimSuffix(t, suf), 1024
-			break
-		}
-	}
-	n, err := strconv.Atoi(t)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("block size %q: want a size such as 4K or 65536", s)
-	}
-	if unit == 1 && n < 1024 {
-		unit = 1024 // overlaybd-zfile's --bs counts KiB
-	}
-	return n * unit, nil
 }
 
 func zfileCompress(cmd *cobra.Command, srcPath, dstPath string, opts zfile.Options, tarred bool) (err error) {

@@ -3,9 +3,9 @@ package vm
 import (
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/dadi-dev/dadi/internal/units"
 )
 
 // Options shape one run.
@@ -28,36 +28,15 @@ const (
 	StatusNotFound   = 127
 )
 
-// ParseMem reads a memory size the way qemu's -m does: a number of MiB, or a number with a
-// K, M, G or T suffix (optionally followed by "iB" or "B").
+// ParseMem reads a memory size the way qemu's -m does: a bare number counts MiB, a suffix
+// (K, M, G, T, optionally followed by "iB" or "B") says otherwise, and fractions such as 1.5G
+// are allowed. The guest needs 256 MiB to 1 TiB.
 func ParseMem(s string) (int, error) {
-	t := strings.TrimSpace(strings.ToUpper(s))
-	t = strings.TrimSuffix(strings.TrimSuffix(t, "B"), "I")
-	shift := 20 // bytes per unit, as a power of two; MiB by default
-	if n := len(t); n > 0 {
-		switch t[n-1] {
-		case 'K':
-			shift = 10
-		case 'M':
-			shift = 20
-		case 'G':
-			shift = 30
-		case 'T':
-			shift = 40
-		}
-		if t[n-1] < '0' || t[n-1] > '9' {
-			t = t[:n-1]
-		}
+	b, err := units.Parse(s, units.Spec{Bare: units.MiB, Min: 256 << 20, Max: 1 << 40, Fraction: true})
+	if err != nil {
+		return 0, fmt.Errorf("memory size: %w", err)
 	}
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v <= 0 {
-		return 0, fmt.Errorf("memory size %q: want a size such as 2G or 512M", s)
-	}
-	mib := int(v * float64(uint64(1)<<shift) / (1 << 20))
-	if mib < 256 {
-		return 0, fmt.Errorf("memory size %q: the guest needs at least 256M", s)
-	}
-	return mib, nil
+	return int(b >> 20), nil
 }
 
 // ParseAccel checks the accelerator named by DADI_VM_ACCEL: TCG unless KVM is asked for,

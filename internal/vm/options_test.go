@@ -15,7 +15,8 @@ func TestParseMem(t *testing.T) {
 			t.Errorf("ParseMem(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "G", "-1G", "lots", "100M", "2X"} {
+	// 512X read as 512 MiB before sizes went through internal/units: a stray letter was dropped.
+	for _, in := range []string{"", "G", "-1G", "lots", "100M", "2X", "512X", "2Q", "2P"} {
 		if got, err := ParseMem(in); err == nil {
 			t.Errorf("ParseMem(%q) = %d, want an error", in, got)
 		}
