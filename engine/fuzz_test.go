@@ -19,13 +19,17 @@ type bytesSource struct {
 func (b bytesSource) Name() string { return b.name }
 func (b bytesSource) Close() error { return nil }
 
-// fuzzSeedLayers are the smallest valid layers of each wrapping, built here so that
-// mutations land in the header, trailer and index rather than in kilobytes of data.
+// fuzzSeedLayers are the smallest valid layer, compressed (about a kilobyte each), so that
+// mutations land in the ZFile index and the LSMT header, trailer and index rather than in
+// kilobytes of zeros, and minimising a new input takes seconds. A plain layer is at least 8
+// KiB (two 4 KiB headers): FuzzOpenLayerFields covers plain and tar-wrapped layers by their
+// fields instead.
 func fuzzSeedLayers(f *testing.F) [][]byte {
 	m := minimalLayer()
-	lz4 := compressLayer(f, m, zfile.Options{Algorithm: zfile.LZ4})
-	zstd := compressLayer(f, m, zfile.Options{Algorithm: zfile.Zstd, NoVerify: true})
-	return [][]byte{m, lz4, zstd, tarLayer(f, m), tarLayer(f, lz4)}
+	return [][]byte{
+		compressLayer(f, m, zfile.Options{Algorithm: zfile.LZ4}),
+		compressLayer(f, m, zfile.Options{Algorithm: zfile.Zstd, NoVerify: true}),
+	}
 }
 
 func FuzzParseHeader(f *testing.F) {
