@@ -28,8 +28,8 @@ func CreateRW(dataPath, indexPath string, o CreateOptions) error {
 	if o.VirtualSize <= 0 || o.VirtualSize%SectorSize != 0 {
 		return fmt.Errorf("virtual size %d: must be a positive multiple of %d", o.VirtualSize, SectorSize)
 	}
-	if o.VirtualSize/SectorSize > 1<<50-1 {
-		return fmt.Errorf("virtual size %d: too large for LSMT (at most 2^50 sectors)", o.VirtualSize)
+	if o.VirtualSize > MaxVirtualSize {
+		return fmt.Errorf("virtual size %d: too large for LSMT (at most %d bytes, 2^50-1 sectors)", o.VirtualSize, MaxVirtualSize)
 	}
 	if err := ValidateUUID(o.UUID); err != nil {
 		return err

@@ -2,11 +2,12 @@ package engine
 
 import (
 	"bytes"
-	"os"
+	"errors"
 	"path/filepath"
 	"testing"
 
 	"github.com/dadi-dev/dadi/index"
+	"github.com/dadi-dev/dadi/zfile"
 )
 
 // bytesSource is a layer held in memory.
@@ -18,13 +19,17 @@ type bytesSource struct {
 func (b bytesSource) Name() string { return b.name }
 func (b bytesSource) Close() error { return nil }
 
-func fuzzSeedLayer(f *testing.F) []byte {
-	dir := f.TempDir()
-	b, err := os.ReadFile(makeLayer(f, dir))
-	if err != nil {
-		f.Fatal(err)
+// fuzzSeedLayers are the smallest valid layer, compressed (about a kilobyte each), so that
+// mutations land in the ZFile index and the LSMT header, trailer and index rather than in
+// kilobytes of zeros, and minimising a new input takes seconds. A plain layer is at least 8
+// KiB (two 4 KiB headers): FuzzOpenLayerFields covers plain and tar-wrapped layers by their
+// fields instead.
+func fuzzSeedLayers(f *testing.F) [][]byte {
+	m := minimalLayer()
+	return [][]byte{
+		compressLayer(f, m, zfile.Options{Algorithm: zfile.LZ4}),
+		compressLayer(f, m, zfile.Options{Algorithm: zfile.Zstd, NoVerify: true}),
 	}
-	return b
 }
 
 func FuzzParseHeader(f *testing.F) {
@@ -49,30 +54,91 @@ func FuzzParseHeader(f *testing.F) {
 
 // FuzzOpenLayer feeds whole layer files to OpenLayer. Whatever opens must be safe to read:
 // every data segment lies inside the file, sorted and non-overlapping.
+//
+// The input is a ZFile cut in three: the used 96 bytes of its header, the blocks and index,
+// the used 96 bytes of its trailer (each header is padded back to 512 bytes); tar wraps it.
+// Go minimises every new input for up to a minute, in time that grows with the square of an
+// argument's length: short arguments keep that to seconds, so the fuzzer goes on exploring.
 func FuzzOpenLayer(f *testing.F) {
-	f.Add(fuzzSeedLayer(f))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		if len(b) > 8<<20 {
+	const used, space = 96, 512
+	for _, b := range fuzzSeedLayers(f) {
+		f.Add(b[:used], b[space:len(b)-space], b[len(b)-space:len(b)-space+used], false)
+		f.Add(b[:used], b[space:len(b)-space], b[len(b)-space:len(b)-space+used], true)
+	}
+	f.Fuzz(func(t *testing.T, head, body, tail []byte, tar bool) {
+		if len(head) > space || len(tail) > space || len(body) > 1<<20 {
 			return
 		}
-		l, err := OpenLayer(bytesSource{bytes.NewReader(b), "fuzz.lsmt"})
-		if err != nil {
-			return
+		b := make([]byte, 0, 2*space+len(body))
+		b = append(append(b, head...), make([]byte, space-len(head))...)
+		b = append(append(b, body...), tail...)
+		b = append(b, make([]byte, space-len(tail))...)
+		if tar {
+			b = tarLayer(t, b)
 		}
-		segs := l.Index.Segments()
-		if _, err := index.NewStatic(segs); err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range segs {
-			if s.Zeroed() {
-				continue
-			}
-			p := make([]byte, s.Length()*SectorSize)
-			if err := l.ReadAt(p, int64(s.MOffset())*SectorSize); err != nil {
-				t.Fatalf("segment %v accepted but unreadable: %v", s, err)
-			}
-		}
+		checkOpenLayer(t, b)
 	})
+}
+
+// FuzzOpenLayerFields builds a layer from its fields: header and trailer flags, the trailer's
+// index offset and count, the virtual size, the bytes between header and trailer, and a
+// wrapping (plain, tar, ZFile, tar of ZFile). The integers are mutated as integers, so the
+// bounds arithmetic meets values near 2^64 at once.
+func FuzzOpenLayerFields(f *testing.F) {
+	m := minimalLayer()
+	body := m[HeaderSize : len(m)-HeaderSize]
+	ioff := uint64(len(m) - HeaderSize - 2*index.EntrySize)
+	for wrap := range uint8(4) {
+		f.Add(uint32(7), uint32(6), ioff, uint64(2), uint64(8*SectorSize), body, wrap)
+	}
+	f.Add(uint32(3), uint32(6), uint64(1<<64-1<<40+HeaderSize), uint64(1<<36), uint64(1<<20), make([]byte, HeaderSize), uint8(0))
+	f.Fuzz(func(t *testing.T, hflags, tflags uint32, ioff, isize, vsize uint64, body []byte, wrap uint8) {
+		if len(body) > 1<<20 {
+			return
+		}
+		h := Header{Flags: hflags, VirtualSize: vsize, UUID: NullUUID}
+		b := append(h.Marshal(), body...)
+		h.Flags, h.IndexOffset, h.IndexSize = tflags, ioff, isize
+		b = append(b, h.Marshal()...)
+		if wrap&2 != 0 {
+			b = compressLayer(t, b, zfile.Options{Algorithm: zfile.LZ4})
+		}
+		if wrap&1 != 0 {
+			b = tarLayer(t, b)
+		}
+		checkOpenLayer(t, b)
+	})
+}
+
+// checkOpenLayer opens b; whatever opens must be safe to read: every data segment lies inside
+// the file, sorted and non-overlapping, inside the disk the layer claims. What fails must be
+// ErrCorrupt or ErrNotSupported.
+func checkOpenLayer(t *testing.T, b []byte) {
+	l, err := OpenLayer(bytesSource{bytes.NewReader(b), "fuzz.lsmt"})
+	if err != nil {
+		if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrNotSupported) && !errors.Is(err, zfile.ErrNotSupported) {
+			t.Fatalf("error of no known kind: %v", err)
+		}
+		return
+	}
+	if l.VirtualSize() > MaxVirtualSize {
+		t.Fatalf("virtual size %d accepted", l.VirtualSize())
+	}
+	segs := l.Index.Segments()
+	if _, err := index.NewStatic(segs); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range segs {
+		if s.Zeroed() {
+			continue
+		}
+		p := make([]byte, s.Length()*SectorSize)
+		if err := l.ReadAt(p, int64(s.MOffset())*SectorSize); err != nil && !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("segment %v accepted but unreadable: %v", s, err)
+		} else if err != nil && l.ZFile == nil {
+			t.Fatalf("segment %v of a plain layer accepted but unreadable: %v", s, err)
+		}
+	}
 }
 
 // FuzzRWIndex feeds index-file bodies to the append-log parser: what it keeps must be valid

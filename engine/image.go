@@ -197,7 +197,7 @@ func (img *Image) Config() *Config { return img.cfg }
 
 // checkRange validates a byte range of a request.
 func (img *Image) checkRange(off, n int64) error {
-	if off%SectorSize != 0 || n%SectorSize != 0 || off < 0 || n < 0 || off+n > img.size {
+	if off%SectorSize != 0 || n%SectorSize != 0 || off < 0 || n < 0 || n > img.size || off > img.size-n {
 		return fmt.Errorf("range [%d, +%d) of a %d-byte disk: %w", off, n, img.size, syscall.EINVAL)
 	}
 	return nil

@@ -109,17 +109,12 @@ func (l *ROLayer) parse() error {
 		return corruptf(name, "trailer at offset %d has flags %#x, want data file + sealed (0x6)", toff, t.Flags)
 	}
 	l.Header, l.Trailer = h, t
-	const maxEntries = 1 << 40 // keeps the byte count below from overflowing
-	if t.IndexOffset < HeaderSize || t.IndexSize > maxEntries || t.IndexOffset+t.IndexSize*index.EntrySize > uint64(toff) {
-		return corruptf(name, "index at offset %d with %d entries lies outside the data area [%d, %d)", t.IndexOffset, t.IndexSize, HeaderSize, toff)
-	}
-	raw := make([]byte, t.IndexSize*index.EntrySize)
-	if err := readFull(l.r, name, raw, int64(t.IndexOffset)); err != nil {
+	if err := checkIndexBounds(name, t, l.size); err != nil {
 		return err
 	}
-	segs, err := parseROIndex(raw, t.IndexOffset/SectorSize)
+	segs, err := readROIndex(l.r, name, t.IndexOffset, t.IndexSize)
 	if err != nil {
-		return fmt.Errorf("%s: index at offset %d: %w", name, t.IndexOffset, err)
+		return err
 	}
 	st, err := index.NewStatic(segs)
 	if err != nil {
@@ -129,20 +124,52 @@ func (l *ROLayer) parse() error {
 	return nil
 }
 
-// parseROIndex decodes a committed index: padding dropped, every other entry non-empty and,
-// unless zeroed, mapped inside the data area [HeaderSize, dataEnd) (in sectors). Order and
-// overlap are checked by index.NewStatic. Tags are cleared: in memory the tag is the layer's
-// position, set when stacking.
-func parseROIndex(raw []byte, dataEnd uint64) ([]index.Segment, error) {
-	segs := make([]index.Segment, 0, len(raw)/index.EntrySize)
+// indexChunkEntries is how many index entries are read at a time. Reading in bounded chunks
+// makes memory grow with entries that were read and checked, never with the count a trailer
+// claims: inside a ZFile the LSMT size itself is only a claim, which the blocks may not back.
+const indexChunkEntries = 4096
+
+// readROIndex reads and checks the n entries of a committed index at byte offset off, which
+// checkIndexBounds has placed inside the data area.
+func readROIndex(r io.ReaderAt, name string, off, n uint64) ([]index.Segment, error) {
+	buf := make([]byte, min(n, indexChunkEntries)*index.EntrySize)
+	segs := make([]index.Segment, 0, min(n, indexChunkEntries))
+	for done := uint64(0); done < n; {
+		k := min(n-done, indexChunkEntries)
+		p := buf[:k*index.EntrySize]
+		at := off + done*index.EntrySize
+		if err := readFull(r, name, p, int64(at)); err != nil {
+			return nil, err
+		}
+		var err error
+		if segs, err = appendROIndex(segs, p, done, off/SectorSize); err != nil {
+			return nil, fmt.Errorf("%s: index at offset %d: %w", name, off, err)
+		}
+		done += k
+	}
+	return segs, nil
+}
+
+// appendROIndex decodes the entries in raw (entry numbers from first on) and appends them to
+// segs: padding dropped, every other entry non-empty, above the previous one and, unless
+// zeroed, mapped inside the data area [HeaderSize, dataEnd) (in sectors). Checking the order
+// here too (index.NewStatic does it again) stops a long garbage index at its first chunk.
+// Tags are cleared: in memory the tag is the layer's position, set when stacking.
+func appendROIndex(segs []index.Segment, raw []byte, first, dataEnd uint64) ([]index.Segment, error) {
 	for i := 0; i+index.EntrySize <= len(raw); i += index.EntrySize {
 		s := index.Decode(raw[i:])
 		if s.IsPadding() {
 			continue
 		}
-		n := i / index.EntrySize
+		n := first + uint64(i/index.EntrySize)
 		if s.Length() == 0 {
 			return nil, fmt.Errorf("%w: entry %d %v has length 0", ErrCorrupt, n, s)
+		}
+		if k := len(segs) - 1; k >= 0 && s.Offset() < segs[k].End() {
+			if s.Offset() < segs[k].Offset() {
+				return nil, fmt.Errorf("%w: entry %d %v is below the entry before it %v (not sorted)", ErrCorrupt, n, s, segs[k])
+			}
+			return nil, fmt.Errorf("%w: entry %d %v overlaps the entry before it %v", ErrCorrupt, n, s, segs[k])
 		}
 		if !s.Zeroed() && (s.MOffset() < HeaderSize/SectorSize || s.MOffset()+s.Length() > dataEnd) {
 			return nil, fmt.Errorf("%w: entry %d %v maps sectors [%d, %d) outside the data area [%d, %d)",

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/dadi-dev/dadi/index"
 )
@@ -97,11 +98,10 @@ func (l *RWLayer) load() error {
 	if err != nil {
 		return err
 	}
-	raw := make([]byte, ist.Size()-HeaderSize)
-	if err := readFull(l.idx, l.indexName, raw, HeaderSize); err != nil {
+	segs, dropped, err := readRWIndex(l.idx, l.indexName, ist.Size(), uint64(dst.Size())/SectorSize, dh.VirtualSize/SectorSize)
+	if err != nil {
 		return err
 	}
-	segs, dropped := parseRWIndex(raw, uint64(dst.Size())/SectorSize, dh.VirtualSize/SectorSize)
 	l.Dropped = dropped
 	l.ix = index.NewMutable(segs)
 	l.idxEnd = HeaderSize + int64(len(segs))*index.EntrySize
@@ -121,7 +121,42 @@ func (l *RWLayer) load() error {
 // wherever it sits: writes complete out of order, so the entry of an earlier write can
 // follow the entry of a later one whose data is already there.
 func parseRWIndex(raw []byte, dataSectors, diskSectors uint64) (kept []index.Segment, dropped int) {
-	kept = make([]index.Segment, 0, len(raw)/index.EntrySize)
+	kept, dropped = appendRWEntries(nil, raw, dataSectors, diskSectors)
+	if len(raw)%index.EntrySize != 0 {
+		dropped++ // a partial trailing entry
+	}
+	kept, shared := dropSharedData(kept)
+	return kept, dropped + shared
+}
+
+// readRWIndex is parseRWIndex over the index file (size bytes, header included), read in
+// bounded chunks: memory grows with the entries kept, not with the file's size, which for a
+// sparse file says nothing about what it holds.
+func readRWIndex(f io.ReaderAt, name string, size int64, dataSectors, diskSectors uint64) ([]index.Segment, int, error) {
+	const chunk = indexChunkEntries * index.EntrySize
+	buf := make([]byte, min(size-HeaderSize, chunk))
+	var kept []index.Segment
+	dropped := 0
+	for off := int64(HeaderSize); off < size; {
+		p := buf[:min(size-off, chunk)]
+		if err := readFull(f, name, p, off); err != nil {
+			return nil, 0, err
+		}
+		var d int
+		kept, d = appendRWEntries(kept, p, dataSectors, diskSectors)
+		dropped += d
+		off += int64(len(p))
+	}
+	if (size-HeaderSize)%index.EntrySize != 0 {
+		dropped++ // a partial trailing entry
+	}
+	kept, shared := dropSharedData(kept)
+	return kept, dropped + shared, nil
+}
+
+// appendRWEntries appends the whole entries of raw that pass parseRWIndex's checks to kept.
+func appendRWEntries(kept []index.Segment, raw []byte, dataSectors, diskSectors uint64) ([]index.Segment, int) {
+	dropped := 0
 	for i := 0; i+index.EntrySize <= len(raw); i += index.EntrySize {
 		s := index.Decode(raw[i:])
 		ok := s.Length() > 0 && s.End() <= diskSectors
@@ -134,11 +169,7 @@ func parseRWIndex(raw []byte, dataSectors, diskSectors uint64) (kept []index.Seg
 		}
 		kept = append(kept, s.WithTag(0))
 	}
-	if len(raw)%index.EntrySize != 0 {
-		dropped++ // a partial trailing entry
-	}
-	kept, shared := dropSharedData(kept)
-	return kept, dropped + shared
+	return kept, dropped
 }
 
 // dropSharedData drops, of two entries mapping the same data sectors, the later one.
@@ -233,8 +264,8 @@ func (l *RWLayer) WriteAt(p []byte, off int64) error {
 		return ErrReadOnly
 	}
 	n := int64(len(p))
-	if n == 0 {
-		return nil
+	if err := checkLayerRange(l.dataName, off, n, l.VirtualSize()); err != nil || n == 0 {
+		return err
 	}
 	pos := l.dataEnd.Add(n) - n
 	if _, err := l.data.WriteAt(p, pos); err != nil {
@@ -248,11 +279,25 @@ func (l *RWLayer) Zero(off, n int64) error {
 	if !l.writable {
 		return ErrReadOnly
 	}
+	if err := checkLayerRange(l.dataName, off, n, l.VirtualSize()); err != nil {
+		return err
+	}
 	// overlaybd leaves the data file's end in a zeroed entry's moffset, which readers ignore.
 	// dadi writes 0 there: should a crash clear the zeroed bit of a torn entry, what is left
 	// maps sector 0 (inside the header) and is dropped as invalid, instead of looking like a
 	// mapping of the next write's data.
 	return l.record(uint64(off)/SectorSize, uint64(n)/SectorSize, 0, true)
+}
+
+// checkLayerRange refuses a write or discard of [off, off+n) bytes that leaves a disk of
+// vsize bytes. The Image checks ranges first; this keeps a caller that does not from
+// recording entries that reopening would drop, or that index.NewSegment cannot pack (it
+// panics). At the device it is an EIO, the error of a request the target cannot do.
+func checkLayerRange(name string, off, n, vsize int64) error {
+	if off < 0 || n < 0 || off%SectorSize != 0 || n%SectorSize != 0 || n > vsize || off > vsize-n {
+		return fmt.Errorf("%s: range [%d, +%d) outside the %d-byte disk: %w", name, off, n, vsize, syscall.EIO)
+	}
+	return nil
 }
 
 // record appends the entries of one request to the index file, then publishes them.

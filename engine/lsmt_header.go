@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+
+	"github.com/dadi-dev/dadi/index"
 )
 
 const (
@@ -14,6 +16,9 @@ const (
 	HeaderSize = 4096
 	// headerStructSize is the used part of the header (overlaybd's sizeof(HeaderTrailer)).
 	headerStructSize = 390
+	// MaxVirtualSize is the largest disk an LSMT index addresses, in bytes (index.MaxSectors
+	// sectors). A header claiming more is corrupt: writes past it could not be recorded.
+	MaxVirtualSize = index.MaxSectors * SectorSize
 )
 
 // Header flags (bit numbers as in overlaybd's HeaderTrailer).
@@ -79,7 +84,25 @@ func ParseHeader(b []byte) (Header, error) {
 	if h.VirtualSize%SectorSize != 0 {
 		return Header{}, fmt.Errorf("%w: virtual size %d is not a multiple of %d", ErrCorrupt, h.VirtualSize, SectorSize)
 	}
+	if h.VirtualSize > MaxVirtualSize {
+		return Header{}, fmt.Errorf("%w: virtual size %d exceeds %d bytes (2^50-1 sectors), the most an LSMT index addresses",
+			ErrCorrupt, h.VirtualSize, uint64(MaxVirtualSize))
+	}
 	return h, nil
+}
+
+// checkIndexBounds checks a trailer's index fields against the size of the LSMT bytes before
+// anything is read or allocated from them: the index must lie in the data area [HeaderSize,
+// size-HeaderSize). Every term is compared with the size first, so nothing can wrap. Every
+// opener of a committed layer (plain, tar, ZFile; info, merge, serve) goes through here.
+func checkIndexBounds(name string, t Header, size int64) error {
+	toff := uint64(size) - HeaderSize // the caller checked size >= 2*HeaderSize
+	if t.IndexOffset < HeaderSize || t.IndexOffset > toff ||
+		t.IndexSize > (toff-HeaderSize)/index.EntrySize || t.IndexSize*index.EntrySize > toff-t.IndexOffset {
+		return corruptf(name, "trailer at offset %d: index at offset %d with %d entries lies outside the data area [%d, %d)",
+			toff, t.IndexOffset, t.IndexSize, HeaderSize, toff)
+	}
+	return nil
 }
 
 func cstring(b []byte) string {

@@ -100,6 +100,9 @@ func (l *SparseLayer) WriteAt(p []byte, off int64) error {
 	if !l.writable {
 		return ErrReadOnly
 	}
+	if err := checkLayerRange(l.name, off, int64(len(p)), l.VirtualSize()); err != nil {
+		return err
+	}
 	if _, err := l.f.WriteAt(p, HeaderSize+off); err != nil {
 		return fmt.Errorf("%s: %w", l.name, err)
 	}
@@ -123,6 +126,9 @@ func (l *SparseLayer) insert(off, n uint64, zeroed bool) {
 func (l *SparseLayer) PunchHole(off, n int64) error {
 	if !l.writable {
 		return ErrReadOnly
+	}
+	if err := checkLayerRange(l.name, off, n, l.VirtualSize()); err != nil {
+		return err
 	}
 	if err := punchHole(l.f, HeaderSize+off, n); err != nil {
 		return fmt.Errorf("%s: punch hole: %w", l.name, err)

@@ -16,6 +16,9 @@ const (
 	MaxOffset  = 1<<OffsetBits - 1
 	MaxLength  = 1<<LengthBits - 1
 	MaxMOffset = 1<<MOffsetBits - 1
+	// MaxSectors is the largest disk an index addresses, in sectors: every segment must end
+	// at or below it (offset MaxOffset itself is the padding marker).
+	MaxSectors = MaxOffset
 
 	// EntrySize is the size of one packed entry, in memory and on disk.
 	EntrySize = 16

@@ -155,44 +155,69 @@ func (r *Reader) checkFields(ht *headerTrailer, htOff, zsize int64) error {
 			ht.IndexSize, ht.RawSize, bs, want)
 	}
 	r.dataOff = htSpace
-	// The index lies between the data and the trailer.
+	// The index lies between the data and the trailer. Each term is compared with the file
+	// size before it is used, so nothing wraps.
 	trailerOff := uint64(zsize - htSpace)
 	if ht.IndexOffset < uint64(r.dataOff) || ht.IndexOffset > trailerOff || ht.IndexSize > (trailerOff-ht.IndexOffset)/4 {
 		return corruptf(r.name, at(offIndexOffset), "index of %d entries at %d does not fit before the trailer at %d",
 			ht.IndexSize, ht.IndexOffset, trailerOff)
 	}
+	// And the data area holds every block in at least its smallest stored form: the block
+	// count, and with it the jump table, is bounded by the bytes really stored.
+	if data := ht.IndexOffset - uint64(r.dataOff); ht.IndexSize > data/uint64(r.minStored()) {
+		return corruptf(r.name, at(offIndexSize), "%d blocks of at least %d stored bytes do not fit in the %d-byte data area",
+			ht.IndexSize, r.minStored(), data)
+	}
 	return nil
 }
 
-// loadIndex reads the index, checks its CRC and every block length, and builds the jump table.
-func (r *Reader) loadIndex(ht *headerTrailer) error {
-	n := int(ht.IndexSize) // bounded by the file size in checkFields
-	idx := make([]byte, 4*n)
-	ioff := r.base + int64(ht.IndexOffset)
-	if err := readFull(r.src, idx, ioff, r.name, "index"); err != nil {
-		return err
-	}
-	if ht.Flags&flagDigest != 0 {
-		if c := crcRaw(0, idx); c != ht.IndexCRC {
-			return corruptf(r.name, ioff, "index CRC is %#08x, computed %#08x", ht.IndexCRC, c)
-		}
-	}
-	lo := 1
+// minStored is the fewest bytes a stored block takes: one of compressed data, plus its CRC.
+func (r *Reader) minStored() int {
 	if r.verify {
-		lo += 4
+		return 5
 	}
-	hi := maxStored(r.alg, int(ht.BlockSize), r.verify)
-	lengths := make([]uint32, n)
+	return 1
+}
+
+// indexChunk is how many index entries loadIndex reads at a time, so that memory grows with
+// entries read, never with a count that a file (or a remote source's size) only claims.
+const indexChunk = 16 << 10
+
+// loadIndex reads the index in bounded chunks, checks its CRC and every block length, and
+// builds the jump table.
+func (r *Reader) loadIndex(ht *headerTrailer) error {
+	n := int(ht.IndexSize) // bounded by the stored bytes in checkFields
+	ioff := r.base + int64(ht.IndexOffset)
+	lo, hi := r.minStored(), maxStored(r.alg, int(ht.BlockSize), r.verify)
+	buf := make([]byte, 4*min(n, indexChunk))
+	lengths := make([]uint32, 0, min(n, indexChunk))
+	var crc uint32
 	var sum uint64
-	for i := range lengths {
-		l := binary.LittleEndian.Uint32(idx[4*i:])
-		if int64(l) < int64(lo) || int64(l) > int64(hi) {
-			return blockCorrupt(r.name, ioff+4*int64(i), i,
-				fmt.Sprintf("stored length %d outside [%d, %d] for %v %d-byte blocks", l, lo, hi, r.alg, ht.BlockSize), nil)
+	bad := -1 // the first length out of bounds, reported after the CRC (which says more)
+	for done := 0; done < n; {
+		k := min(n-done, indexChunk)
+		p := buf[:4*k]
+		if err := readFull(r.src, p, ioff+4*int64(done), r.name, "index"); err != nil {
+			return err
 		}
-		lengths[i] = l
-		sum += uint64(l)
-		r.info.MaxStored = max(r.info.MaxStored, int(l))
+		crc = crcRaw(crc, p)
+		for i := range k {
+			l := binary.LittleEndian.Uint32(p[4*i:])
+			if (int64(l) < int64(lo) || int64(l) > int64(hi)) && bad < 0 {
+				bad = len(lengths)
+			}
+			lengths = append(lengths, l)
+			sum += uint64(l)
+			r.info.MaxStored = max(r.info.MaxStored, int(l))
+		}
+		done += k
+	}
+	if ht.Flags&flagDigest != 0 && crc != ht.IndexCRC {
+		return corruptf(r.name, ioff, "index CRC is %#08x, computed %#08x", ht.IndexCRC, crc)
+	}
+	if bad >= 0 {
+		return blockCorrupt(r.name, ioff+4*int64(bad), bad,
+			fmt.Sprintf("stored length %d outside [%d, %d] for %v %d-byte blocks", lengths[bad], lo, hi, r.alg, ht.BlockSize), nil)
 	}
 	if want := ht.IndexOffset - uint64(r.dataOff); sum != want {
 		return corruptf(r.name, ioff, "blocks add up to %d bytes, the data area between header and index is %d", sum, want)
