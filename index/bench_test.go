@@ -111,3 +111,8 @@ func randOffsets(space uint64) []uint64 {
 	}
 	return offs
 }
+
+// search returns the index of the last segment starting at or before x, or -1.
+func search(segs []Segment, x uint64) int {
+	return sort.Search(len(segs), func(i int) bool { return segs[i].Offset() > x }) - 1
+}
