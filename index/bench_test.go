@@ -66,7 +66,7 @@ func BenchmarkSearch(b *testing.B) {
 	offs := randOffsets(space)
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		sink += merged.t.find(offs[i&(len(offs)-1)])
+		sink += merged.search(offs[i&(len(offs)-1)])
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "Mlookups/s")
 }
