@@ -54,6 +54,7 @@ func BenchmarkLSMTPerf(b *testing.B) {
 	var wall, cpu [4]time.Duration
 	var lookupAllocs uint64
 	segs := 0
+	var bytesPerSeg float64
 	dst := make([]Extent, 0, 256)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -84,6 +85,7 @@ func BenchmarkLSMTPerf(b *testing.B) {
 				moff += x.n
 			}
 		})
+		bytesPerSeg = float64(m.memBytes()) / float64(m.Len())
 		lookups(1, m.Lookup, rw)
 		var st *Static
 		phase(2, func() { st = m.Static() })
@@ -99,4 +101,26 @@ func BenchmarkLSMTPerf(b *testing.B) {
 	b.ReportMetric((cpu[2]+cpu[3]).Seconds()/n, "ro-total-cpu-s")
 	b.ReportMetric(float64(lookupAllocs)/n, "lookup-allocs")
 	b.ReportMetric(float64(segs), "segments")
+	b.ReportMetric(bytesPerSeg, "index-B/seg")
+}
+
+// memBytes is the memory of the Mutable's nodes, in the tree or free, with their arrays.
+func (m *Mutable) memBytes() int {
+	const nodeHeader = 8 + 3*24
+	leaves, inners := 0, 0
+	var rec func(n *node)
+	rec = func(n *node) {
+		if n.isLeaf() {
+			leaves++
+			return
+		}
+		inners++
+		for _, k := range n.kids {
+			rec(k)
+		}
+	}
+	rec(m.root.Load())
+	leaves += len(m.w.free[0])
+	inners += len(m.w.free[1])
+	return leaves*(nodeHeader+leafCap*EntrySize) + inners*(nodeHeader+innerCap*16)
 }
