@@ -66,7 +66,7 @@ func BenchmarkSearch(b *testing.B) {
 	offs := randOffsets(space)
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		sink += merged.t.find(offs[i&(len(offs)-1)])
+		sink += merged.search(offs[i&(len(offs)-1)])
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "Mlookups/s")
 }
@@ -110,4 +110,9 @@ func randOffsets(space uint64) []uint64 {
 		offs[i] = uint64(r.IntN(int(space/8-1))) * 8
 	}
 	return offs
+}
+
+// search returns the index of the last segment starting at or before x, or -1.
+func search(segs []Segment, x uint64) int {
+	return sort.Search(len(segs), func(i int) bool { return segs[i].Offset() > x }) - 1
 }

@@ -4,8 +4,9 @@
 //   - Static: the immutable sorted segment array of one read-only layer, or the merged view of
 //     a whole stack of them (Merge: the top layer wins). Built once, then looked up without
 //     locks through a cache-line-sized static search tree (search.go).
-//   - Mutable: the index of a writable layer. Inserts split and override older segments;
-//     readers never take a lock (left-right: two copies, an atomically published active one).
+//   - Mutable: the index of a writable layer. Inserts split and override older segments in
+//     a copy-on-write B+tree (O(log n) each); readers never take a lock and see one whole
+//     version, published atomically; replaced nodes are reused once no reader can hold them.
 //   - Segment: the 16-byte packed entry, the same layout as overlaybd's on-disk index entry.
 //
 // Offsets and lengths are in 512-byte sectors, as on disk.

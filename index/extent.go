@@ -28,15 +28,27 @@ func (e Extent) End() uint64 { return e.Offset + e.Length }
 // appendRange appends the extents of segs (sorted, non-overlapping, starting at index i) that
 // cover [from, to), with Unmapped extents for the holes. It is the shared tail of every lookup.
 func appendRange(dst []Extent, segs []Segment, i int, from, to uint64) []Extent {
-	pos := from
-	for ; i < len(segs) && pos < to; i++ {
-		s := segs[i]
+	dst, pos, _ := appendSegs(dst, segs[i:], from, to)
+	if pos < to {
+		dst = append(dst, Extent{Offset: pos, Length: to - pos, Kind: Unmapped})
+	}
+	return dst
+}
+
+// appendSegs appends the extents of segs that cover [pos, to), with Unmapped extents for the
+// holes before each, and returns where it stopped and whether the range is done (a segment
+// at or past to was reached) or the next segments may still matter.
+func appendSegs(dst []Extent, segs []Segment, pos, to uint64) ([]Extent, uint64, bool) {
+	for _, s := range segs {
+		if pos >= to {
+			return dst, pos, true
+		}
 		off, end := s.Offset(), s.End()
 		if end <= pos {
 			continue
 		}
 		if off >= to {
-			break
+			return dst, pos, true
 		}
 		if off > pos {
 			dst = append(dst, Extent{Offset: pos, Length: off - pos, Kind: Unmapped})
@@ -51,8 +63,5 @@ func appendRange(dst []Extent, segs []Segment, i int, from, to uint64) []Extent 
 		dst = append(dst, x)
 		pos = e
 	}
-	if pos < to {
-		dst = append(dst, Extent{Offset: pos, Length: to - pos, Kind: Unmapped})
-	}
-	return dst
+	return dst, pos, pos >= to
 }

@@ -34,3 +34,30 @@ func TestTreeFind(t *testing.T) {
 		}
 	}
 }
+
+// TestStaticSearch: the block tree plus the count inside a block find the same segment as a
+// binary search, for sizes around block and node boundaries.
+func TestStaticSearch(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 15, 16, 17, 31, 32, 33, 271, 272, 273, 4624, 4625, 100000} {
+		segs := make([]Segment, n)
+		v := uint64(r.IntN(10))
+		for i := range segs {
+			ln := 1 + uint64(r.IntN(8))
+			segs[i] = NewSegment(v, ln, 0, false, 0)
+			v += ln + uint64(r.IntN(3))
+		}
+		st, err := NewStatic(segs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for x := uint64(0); x < v+5; x += 1 + uint64(r.IntN(3)) {
+			if got, want := st.search(x), search(segs, x); got != want {
+				t.Fatalf("n=%d search(%d) = %d, want %d", n, x, got, want)
+			}
+		}
+		if got, want := st.search(MaxOffset), search(segs, MaxOffset); got != want {
+			t.Fatalf("n=%d search(max) = %d, want %d", n, got, want)
+		}
+	}
+}
