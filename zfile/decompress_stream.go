@@ -23,11 +23,6 @@ type SparseFile interface {
 	Truncate(size int64) error
 }
 
-// decodeJobBytes is the uncompressed size of one work item: one read of stored bytes and
-// one write of output per job, and enough blocks that the hand-offs cost nothing beside
-// decoding them.
-const decodeJobBytes = 4 << 20
-
 // holePiece is the granularity at which DecompressToFile leaves zeros unwritten.
 const holePiece = 64 << 10
 
@@ -94,7 +89,7 @@ type decodeSlot struct {
 	done   chan error    // the item's result
 }
 
-// decodeAll decodes the whole file in items of decodeJobBytes and hands each item's bytes to
+// decodeAll decodes the whole file in work items of itemBytes and hands each item's bytes to
 // emit in order. emit runs on the calling goroutine; the first error stops everything.
 func (r *Reader) decodeAll(o DecompressOptions, emit func(p []byte, off int64) error) error {
 	workers := o.Workers
@@ -102,7 +97,7 @@ func (r *Reader) decodeAll(o DecompressOptions, emit func(p []byte, off int64) e
 		workers = runtime.GOMAXPROCS(0)
 	}
 	bs := int64(1) << r.shift
-	jobBlocks := int(max(1, min(decodeJobBytes, r.size)/bs))
+	jobBlocks := int(max(1, min(int64(itemBytes(workers, int(bs))), r.size)/bs))
 	jobs := (r.jt.blocks() + jobBlocks - 1) / jobBlocks
 	workers = max(1, min(workers, jobs))
 	// One item per worker in flight, one being written and one ready behind it.

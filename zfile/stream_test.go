@@ -67,7 +67,12 @@ func TestCompressStreamSameBytes(t *testing.T) {
 		{Algorithm: LZ4, BlockSize: 64 << 10, NoVerify: true, Workers: 1},
 		{Algorithm: Zstd, BlockSize: 16 << 10, Workers: 3},
 	} {
-		for _, size := range []int{0, 1, opts.BlockSize - 1, batchBytes - 1, batchBytes, batchBytes + 1, 5<<20 + 3} {
+		workers := opts.Workers
+		if workers == 0 {
+			workers = runtime.GOMAXPROCS(0)
+		}
+		batch := itemBytes(workers, opts.BlockSize)
+		for _, size := range []int{0, 1, opts.BlockSize - 1, batch - 1, batch, batch + 1, 2*batch + 3} {
 			t.Run(fmt.Sprintf("%s/workers=%d/%d", configName(opts), opts.Workers, size), func(t *testing.T) {
 				src := testData(size, uint64(size)+3)
 				want := mustCompress(t, src, opts)
@@ -125,6 +130,13 @@ func TestCompressStreamErrors(t *testing.T) {
 	checkNoGoroutinesLeft(t, before)
 }
 
+func TestItemBytes(t *testing.T) {
+	assert.Equal(t, 4<<20, itemBytes(2, 4096), "2 cores: 4 MiB items")
+	assert.Equal(t, 256<<10, itemBytes(64, 4096), "64 cores: items shrink, not the budget")
+	assert.Equal(t, 819*4096, itemBytes(3, 4096), "a whole number of blocks")
+	assert.Equal(t, 4<<20, itemBytes(1, 64<<10))
+}
+
 func TestTarSize(t *testing.T) {
 	for n, want := range map[int64]int64{0: 2560, 1: 3072, 512: 3072, 513: 3584} {
 		assert.Equal(t, want, TarSize(n), n)
@@ -139,7 +151,8 @@ func TestDecompressTo(t *testing.T) {
 		{Algorithm: LZ4, BlockSize: 16 << 10, NoVerify: true},
 		{Algorithm: Zstd, BlockSize: 64 << 10},
 	} {
-		for _, size := range []int{0, 1, opts.BlockSize + 1, decodeJobBytes, 2*decodeJobBytes + 4097} {
+		item := itemBytes(2, opts.BlockSize)
+		for _, size := range []int{0, 1, opts.BlockSize + 1, item, 2*item + 4097} {
 			src := testData(size, uint64(size)+11)
 			r := openBytes(t, mustCompress(t, src, opts))
 			for _, workers := range []int{1, 2, 5} {
@@ -199,10 +212,11 @@ func (r *recordingWriterAt) WriteAt(p []byte, off int64) (int, error) {
 // CorruptError naming that block; nothing from its work item or after is written.
 func TestDecompressCorruptBlock(t *testing.T) {
 	before := runtime.NumGoroutine()
-	src := testData(3*decodeJobBytes, 8)
+	item := itemBytes(2, 4096)
+	src := testData(3*item, 8)
 	z := mustCompress(t, src, Options{})
 	r := openBytes(t, z)
-	bad := 1500 // in the second work item (1024 blocks of 4 KiB each)
+	bad := item/4096 + 300 // in the second work item
 	z[htSpace+r.jt.offset(bad)+1] ^= 0x40
 	r = openBytes(t, z)
 	var out bytes.Buffer
@@ -211,7 +225,7 @@ func TestDecompressCorruptBlock(t *testing.T) {
 	var ce *CorruptError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, bad, ce.Block)
-	assert.Equal(t, int64(decodeJobBytes), n)
+	assert.Equal(t, int64(item), n)
 	assert.True(t, bytes.Equal(src[:n], out.Bytes()))
 
 	path := filepath.Join(t.TempDir(), "out")
@@ -234,10 +248,11 @@ func (f *failingWriter) Write(p []byte) (int, error) {
 
 func TestDecompressWriteError(t *testing.T) {
 	before := runtime.NumGoroutine()
-	r := openBytes(t, mustCompress(t, testData(5*decodeJobBytes, 9), Options{}))
+	item := itemBytes(3, 4096)
+	r := openBytes(t, mustCompress(t, testData(5*item, 9), Options{}))
 	n, err := DecompressTo(&failingWriter{n: 2}, r, DecompressOptions{Workers: 3})
 	assert.ErrorContains(t, err, "pipe closed")
-	assert.ErrorContains(t, err, fmt.Sprintf("at %d", decodeJobBytes))
-	assert.Equal(t, int64(decodeJobBytes), n)
+	assert.ErrorContains(t, err, fmt.Sprintf("at %d", item))
+	assert.Equal(t, int64(item), n)
 	checkNoGoroutinesLeft(t, before)
 }
