@@ -256,3 +256,19 @@ func TestDecompressWriteError(t *testing.T) {
 	assert.Equal(t, int64(item), n)
 	checkNoGoroutinesLeft(t, before)
 }
+
+// TestVerifyFirstBadBlockAcrossItems: with bad blocks in several work items, decoded at once
+// on several cores, Verify still reports the first in file order.
+func TestVerifyFirstBadBlockAcrossItems(t *testing.T) {
+	item := itemBytes(runtime.GOMAXPROCS(0), 4096) / 4096
+	z := mustCompress(t, testData(4*item*4096, 12), Options{})
+	r := openBytes(t, z)
+	for _, blk := range []int{3*item + 7, 2*item + 1, item + 5} {
+		z[htSpace+r.jt.offset(blk)] ^= 0x10
+		err := openBytes(t, z).Verify(nil)
+		var ce *CorruptError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, blk, ce.Block)
+		assert.Equal(t, htSpace+r.jt.offset(blk), ce.Offset)
+	}
+}
