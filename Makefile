@@ -76,7 +76,8 @@ demo: build
 	$(VMRUN) --prepare
 	$(VMRUN) -- $(CURDIR)/scripts/demo.sh $(CURDIR)/bin/dadi
 
-# Go benchmarks of the hot paths (uring NOP round trip, index lookup, ZFile and engine reads),
+# Go benchmarks of the hot paths (uring NOP round trip, index lookup, ZFile and engine reads,
+# whole-file ZFile compress and decompress against the bare codec),
 # each BENCH_COUNT times so benchstat can tell a change from noise; the output is kept in
 # out/bench/go-REV.txt (REV: the commit, -dirty with local changes). Compare two with
 # `go run golang.org/x/perf/cmd/benchstat@latest A.txt B.txt`. BENCH=regexp picks some.

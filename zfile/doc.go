@@ -18,6 +18,12 @@
 // `overlaybd-commit -z` (header rewritten with the final index fields, flags 0x1B). With LZ4
 // at the default level its blocks are byte-for-byte those of overlaybd's LZ4_compress_default.
 //
+// Whole files go through CompressStream (a Writer that reads its input straight into the
+// batches its workers compress) and DecompressTo / DecompressToFile (blocks read, checked and
+// decoded on all cores in work items of a few MiB, written in order, zeros left as holes in
+// a file); Verify runs the same decoding with the output dropped. `dadi zfile` is these
+// calls plus flags and files.
+//
 // overlaybd's one-file tar wrapper (`overlaybd-commit -t`) is read transparently by Open and
 // written by TarWriterAt.
 package zfile

@@ -22,10 +22,6 @@ type Options struct {
 	Workers int // compressing goroutines; default GOMAXPROCS
 }
 
-// batchBytes is how much input one worker job carries: enough to amortise the hand-offs,
-// small enough that all workers have work on short files.
-const batchBytes = 1 << 20
-
 // batch is one job: a run of consecutive blocks, compressed by one worker.
 type batch struct {
 	raw  []byte   // input, a whole number of blocks except at the end
@@ -43,6 +39,7 @@ type Writer struct {
 	opts  Options
 	bs    int
 	bound int // reserved output per block: compressBound + CRC + slack
+	batch int // input bytes per batch (itemBytes)
 
 	cur     *batch
 	work    chan *batch // to workers
@@ -95,6 +92,7 @@ func NewWriter(dst io.WriterAt, opts Options) (*Writer, error) {
 		work:    make(chan *batch, opts.Workers),
 		seqDone: make(chan struct{}),
 		off:     htSpace,
+		batch:   itemBytes(opts.Workers, bs),
 	}
 	// Enough batches for every worker to hold one, one being written and one being filled.
 	w.maxb = opts.Workers + 2
@@ -165,7 +163,7 @@ func (w *Writer) getBatch() *batch {
 	}
 	if w.nbatch < w.maxb {
 		w.nbatch++
-		nb := batchBytes / w.bs
+		nb := w.batch / w.bs
 		return &batch{
 			raw:  make([]byte, 0, nb*w.bs),
 			out:  make([]byte, 0, nb*w.bound),

@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/spf13/cobra"
 	"github.com/vbauerster/mpb/v8"
@@ -94,75 +91,31 @@ func zfileCompress(cmd *cobra.Command, srcPath, dstPath string, opts zfile.Optio
 		return err
 	}
 	defer dst.Abort()
-	var out io.WriterAt = dst
-	var tw *zfile.TarWriterAt
-	if tarred {
-		tw = zfile.NewTarWriterAt(dst)
-		out = tw
-	}
-	w, err := zfile.NewWriter(out, opts)
+	bar := newZfileProgress(cmd, "compress", st.Size())
+	res, err := zfile.CompressStream(dst, src, zfile.StreamOptions{Options: opts, Tar: tarred, Progress: bar.set})
+	bar.done(err == nil)
 	if err != nil {
 		return err
-	}
-	bar := newZfileProgress(cmd, "compress", st.Size())
-	buf := make([]byte, 4<<20)
-	var rerr error
-	for {
-		n, err := src.Read(buf)
-		if n > 0 {
-			if _, werr := w.Write(buf[:n]); werr != nil {
-				rerr = werr
-				break
-			}
-			bar.add(int64(n))
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			rerr = fmt.Errorf("read %s: %w", srcPath, err)
-			break
-		}
-	}
-	cerr := w.Close() // also stops the workers after a read error
-	bar.done(rerr == nil && cerr == nil)
-	if rerr != nil {
-		return rerr
-	}
-	if cerr != nil {
-		return cerr
-	}
-	size := w.Size()
-	if tw != nil {
-		if err := tw.Finish(size); err != nil {
-			return err
-		}
 	}
 	if err := dst.Commit(); err != nil {
 		return err
 	}
-	for _, msg := range w.Warnings() {
+	for _, msg := range res.Warnings {
 		fmt.Fprintf(cmd.ErrOrStderr(), "dadi: warning: %s: %s\n", dstPath, msg)
 	}
-	if tw != nil {
-		size = zfileTarSize(size)
-	}
+	size := res.Size
 	ratio := 0.0
 	if size > 0 {
-		ratio = float64(st.Size()) / float64(size)
+		ratio = float64(res.RawSize) / float64(size)
 	}
 	verify := "CRC on"
 	if opts.NoVerify {
 		verify = "no CRC"
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: %d bytes -> %s: %d bytes (ratio %.2f; %v, %d KiB blocks, %s)\n",
-		srcPath, st.Size(), dstPath, size, ratio, opts.Algorithm, opts.BlockSize>>10, verify)
+		srcPath, res.RawSize, dstPath, size, ratio, opts.Algorithm, opts.BlockSize>>10, verify)
 	return nil
 }
-
-// zfileTarSize is the size of overlaybd's one-file tar around a payload of n bytes: three header
-// blocks, the payload padded to 512, two zero blocks.
-func zfileTarSize(n int64) int64 { return 1536 + (n+511)/512*512 + 1024 }
 
 // openZfile opens path as a ZFile (also inside overlaybd's tar).
 func openZfile(path string) (*os.File, *zfile.Reader, error) {
@@ -204,8 +157,7 @@ once complete (an old DST stays if a block is bad).`,
 			defer f.Close()
 			if args[1] == "-" {
 				bar := newZfileProgress(cmd, "decompress", r.Size())
-				in := io.TeeReader(io.NewSectionReader(r, 0, r.Size()), bar)
-				_, err := io.CopyBuffer(cmd.OutOrStdout(), in, make([]byte, 1<<20))
+				_, err := zfile.DecompressTo(cmd.OutOrStdout(), r, zfile.DecompressOptions{Progress: bar.set})
 				bar.done(err == nil)
 				return err
 			}
@@ -214,8 +166,7 @@ once complete (an old DST stays if a block is bad).`,
 	}
 }
 
-// zfileDecompressFile decompresses on all CPUs: each goroutine takes the next chunk, reads it
-// (the Reader is safe for concurrent use) and writes it at its offset; zero chunks become holes.
+// zfileDecompressFile decompresses r into the file dstPath on all CPUs, leaving zeros as holes.
 func zfileDecompressFile(cmd *cobra.Command, r *zfile.Reader, dstPath string) (err error) {
 	// Built beside DST and renamed into place at the end (the caller checked DST is not SRC).
 	dst, err := atomicfile.Create(dstPath, 0o644)
@@ -223,91 +174,13 @@ func zfileDecompressFile(cmd *cobra.Command, r *zfile.Reader, dstPath string) (e
 		return err
 	}
 	defer dst.Abort()
-	const chunk = 4 << 20
-	size := r.Size()
-	bar := newZfileProgress(cmd, "decompress", size)
-	var (
-		next    atomic.Int64
-		errOnce sync.Once
-		first   error
-		failed  atomic.Bool
-		wg      sync.WaitGroup
-	)
-	fail := func(e error) {
-		errOnce.Do(func() { first = e })
-		failed.Store(true)
-	}
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			buf := make([]byte, chunk)
-			for !failed.Load() {
-				off := next.Add(chunk) - chunk
-				if off >= size {
-					return
-				}
-				n := int(min(chunk, size-off))
-				if _, err := r.ReadAt(buf[:n], off); err != nil && err != io.EOF {
-					fail(err)
-					return
-				}
-				if err := zfileWriteSparse(dst, buf[:n], off); err != nil {
-					fail(err)
-					return
-				}
-				bar.add(int64(n))
-			}
-		})
-	}
-	wg.Wait()
-	bar.done(first == nil)
-	if first != nil {
-		return first
-	}
-	if err := dst.Truncate(size); err != nil {
+	bar := newZfileProgress(cmd, "decompress", r.Size())
+	err = zfile.DecompressToFile(dst, r, zfile.DecompressOptions{Progress: bar.set})
+	bar.done(err == nil)
+	if err != nil {
 		return err
 	}
 	return dst.Commit()
-}
-
-// zfileHole is the granularity at which decompress leaves zeros unwritten.
-const zfileHole = 64 << 10
-
-// zfileWriteSparse writes b at off except for its all-zero 64 KiB pieces, which stay holes
-// (the file is truncated to its full size at the end).
-func zfileWriteSparse(dst io.WriterAt, b []byte, off int64) error {
-	for start := 0; start < len(b); {
-		// Skip zero pieces, then write the run of non-zero ones.
-		for start < len(b) && zfileAllZero(b[start:min(start+zfileHole, len(b))]) {
-			start += zfileHole
-		}
-		end := start
-		for end < len(b) && !zfileAllZero(b[end:min(end+zfileHole, len(b))]) {
-			end += zfileHole
-		}
-		end = min(end, len(b))
-		if end > start {
-			if _, err := dst.WriteAt(b[start:end], off+int64(start)); err != nil {
-				return err
-			}
-		}
-		start = end
-	}
-	return nil
-}
-
-func zfileAllZero(b []byte) bool {
-	for len(b) >= 8 {
-		if b[0]|b[1]|b[2]|b[3]|b[4]|b[5]|b[6]|b[7] != 0 {
-			return false
-		}
-		b = b[8:]
-	}
-	for _, c := range b {
-		if c != 0 {
-			return false
-		}
-	}
-	return true
 }
 
 func newZfileInfoCmd() *cobra.Command {
@@ -378,11 +251,7 @@ func newZfileVerifyCmd() *cobra.Command {
 			defer f.Close()
 			in := r.Info()
 			bar := newZfileProgress(cmd, "verify", r.Size())
-			var last int64
-			err = r.Verify(func(done int64) {
-				bar.add(done - last)
-				last = done
-			})
+			err = r.Verify(bar.set)
 			bar.done(err == nil)
 			var ce *zfile.CorruptError
 			if errors.As(err, &ce) && ce.Block >= 0 {
@@ -425,16 +294,11 @@ func newZfileProgress(cmd *cobra.Command, label string, total int64) *zfileProgr
 	return &zfileProgress{p: p, bar: bar}
 }
 
-func (z *zfileProgress) add(n int64) {
+// set moves the bar to done bytes (a progress callback of the zfile package).
+func (z *zfileProgress) set(done int64) {
 	if z.bar != nil {
-		z.bar.IncrInt64(n)
+		z.bar.SetCurrent(done)
 	}
-}
-
-// Write lets the bar count bytes going through an io.TeeReader.
-func (z *zfileProgress) Write(b []byte) (int, error) {
-	z.add(int64(len(b)))
-	return len(b), nil
 }
 
 func (z *zfileProgress) done(ok bool) {

@@ -172,20 +172,3 @@ func TestParseZfileBlockSize(t *testing.T) {
 		assert.Error(t, err, in)
 	}
 }
-
-func TestZfileSparseWrite(t *testing.T) {
-	b := make([]byte, 5*zfileHole+100)
-	b[zfileHole+3] = 1
-	b[4*zfileHole] = 2
-	b[len(b)-1] = 3
-	f := &recordingWriterAt{}
-	require.NoError(t, zfileWriteSparse(f, b, 1000))
-	assert.Equal(t, [][2]int64{{1000 + zfileHole, zfileHole}, {1000 + 4*zfileHole, zfileHole + 100}}, f.writes)
-}
-
-type recordingWriterAt struct{ writes [][2]int64 }
-
-func (r *recordingWriterAt) WriteAt(p []byte, off int64) (int, error) {
-	r.writes = append(r.writes, [2]int64{off, int64(len(p))})
-	return len(p), nil
-}
