@@ -5,20 +5,20 @@ import (
 	"sync"
 )
 
-// lockedBuffer collects a child's output, which exec copies from its own goroutine while the
-// test reads it.
-type lockedBuffer struct {
+// LockedBuffer collects a child's output, which exec copies from its own goroutine while the
+// test reads it: a plain bytes.Buffer there is a data race.
+type LockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *LockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
+func (l *LockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()

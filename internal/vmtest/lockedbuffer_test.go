@@ -9,7 +9,7 @@ import (
 // A child's stderr is read while exec still copies into it: with -race this fails for a plain
 // bytes.Buffer, as Daemon.Stderr did.
 func TestLockedBufferReadWhileChildWrites(t *testing.T) {
-	b := &lockedBuffer{}
+	b := &LockedBuffer{}
 	cmd := exec.Command("sh", "-c", `i=0; while [ $i -lt 200 ]; do echo line $i >&2; i=$((i+1)); done`)
 	cmd.Stderr = b
 	if err := cmd.Start(); err != nil {

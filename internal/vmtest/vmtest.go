@@ -65,7 +65,7 @@ type Daemon struct {
 	Cmd    *exec.Cmd
 	Device string // /dev/ublkbN from the ready line
 	ID     int
-	stderr *lockedBuffer
+	stderr *LockedBuffer
 }
 
 // readyWait bounds how long `dadi serve` may take to print its ready line (before Scale): under
@@ -86,7 +86,7 @@ func StartDaemon(t testing.TB, args ...string) *Daemon {
 func TryStartDaemon(t testing.TB, args ...string) (*Daemon, error) {
 	t.Helper()
 	cmd := exec.Command(Dadi(t), append([]string{"serve"}, args...)...)
-	stderr := &lockedBuffer{}
+	stderr := &LockedBuffer{}
 	cmd.Stderr = stderr // exec copies into it from its own goroutine while tests read it
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
