@@ -34,7 +34,7 @@ func TestVMBench(t *testing.T) {
 	// The matrix takes about a minute and a half in an idle VM; a loaded host makes that
 	// several times longer, and a bound that kills dadi bench ("signal: killed") then fails a
 	// test whose output is fine. The bound is for a hang.
-	ctx, cancel := context.WithTimeout(context.Background(), vmtest.Scale(12*time.Minute))
+	ctx, cancel := context.WithTimeout(context.Background(), vmtest.Scale(20*time.Minute))
 	defer cancel()
 	cmd := exec.CommandContext(ctx, vmtest.Dadi(t), "bench", "--null", "256M", "--matrix", matrix, "-o", out)
 	var stderr bytes.Buffer
