@@ -180,6 +180,9 @@ func (cb *cachedBlob) apply(c *Cache, r record, lastUse int64) {
 	old := cb.entries[r.block]
 	switch r.kind {
 	case recordPut:
+		if r.len == 0 || int64(r.len) > int64(c.blockSize) {
+			return // not a block this cache could have written: a damaged or foreign index
+		}
 		if old != nil && old.len == r.len && old.crc == r.crc {
 			return // our own record, read back
 		}
