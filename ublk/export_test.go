@@ -5,3 +5,10 @@ package ublk
 var NewPanicTarget = newPanicTarget
 
 type SyncBuffer = syncBuffer
+
+// NewHandoffTarget hands every read to workers that fill it with Pattern and wake the queue.
+func NewHandoffTarget(pieces, workers int) Target {
+	return &handoffTarget{Pieces: pieces, Workers: workers}
+}
+
+var Pattern = pattern

@@ -15,17 +15,18 @@ import (
 // panicTarget wraps a target with bugs planted at chosen byte offsets, for tests only: a
 // request touching HandleAt panics in Handle; one touching SQEThenPanicAt puts a NOP on the
 // ring for its tag and then panics in Handle; one touching CompleteAt goes through a NOP and
-// panics in Complete. A negative offset plants nothing.
+// panics in Complete; one touching HandoffAt calls Handoff, which a target that is not
+// Wakeable may not. A negative offset plants nothing.
 type panicTarget struct {
 	Target
-	HandleAt, SQEThenPanicAt, CompleteAt int64
+	HandleAt, SQEThenPanicAt, CompleteAt, HandoffAt int64
 
 	mu        sync.Mutex
 	completes int // Complete calls that reached the wrapper, to see stale CQEs are not handed back
 }
 
 func newPanicTarget(inner Target) *panicTarget {
-	return &panicTarget{Target: inner, HandleAt: -1, SQEThenPanicAt: -1, CompleteAt: -1}
+	return &panicTarget{Target: inner, HandleAt: -1, SQEThenPanicAt: -1, CompleteAt: -1, HandoffAt: -1}
 }
 
 func (t *panicTarget) NewQueue(q QueueContext) (QueueTarget, error) {
@@ -61,6 +62,9 @@ func (p *panicQueue) Handle(tag uint16, req *Request) (int32, bool) {
 		panic(fmt.Sprintf("planted bug: Handle after an SQE at offset %d", req.Offset))
 	case touches(req, p.t.CompleteAt):
 		p.q.SQE(tag).PrepNop()
+		return 0, false
+	case touches(req, p.t.HandoffAt):
+		p.q.Handoff(tag)
 		return 0, false
 	}
 	return p.QueueTarget.Handle(tag, req)
