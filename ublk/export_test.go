@@ -6,9 +6,10 @@ var NewPanicTarget = newPanicTarget
 
 type SyncBuffer = syncBuffer
 
-// NewHandoffTarget hands every read to workers that fill it with Pattern and wake the queue.
+// NewHandoffTarget hands every read to workers that fill it with a pattern CheckPattern knows
+// and wake the queue.
 func NewHandoffTarget(pieces, workers int) Target {
 	return &handoffTarget{Pieces: pieces, Workers: workers}
 }
 
-var Pattern = pattern
+var CheckPattern = checkPattern

@@ -1,7 +1,7 @@
 package ublk
 
 import (
-	"bytes"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -12,8 +12,8 @@ import (
 )
 
 // handoffTarget hands every read to worker goroutines, as an image target hands a cache miss
-// to fetch workers: a read is cut into pieces, each piece goes to a worker, which fills it with
-// the byte pattern of its offset and wakes the queue; Woken finishes the read when its last
+// to fetch workers: a read is cut into pieces, each piece goes to a worker, which fills each
+// sector of it with the pattern of that sector and wakes the queue; Woken finishes the read when its last
 // piece is back. Writes and other requests are answered at once. With PanicAfterHandoff or
 // PanicInWoken set, reads panic there (after their pieces are handed off, or when the first
 // one is woken).
@@ -29,7 +29,7 @@ type handoffTarget struct {
 	handles, wokens atomic.Int64 // over all queues
 }
 
-// piece is one handed-off part of a read: fill buf with pattern(off), then wake tag.
+// piece is one handed-off part of a read, at off on the device: fill buf, then wake tag.
 type piece struct {
 	tag uint16
 	off int64
@@ -56,8 +56,25 @@ func (t *handoffTarget) NewQueue(q QueueContext) (QueueTarget, error) {
 	return hq, nil
 }
 
-// pattern is the byte every position of a piece at off holds: readers check it.
+// pattern is the byte every position of the sector at off holds: readers check it.
 func pattern(off int64) byte { return byte(off>>9) | 1 }
+
+// fillPattern fills buf, which is at off on the device, sector by sector.
+func fillPattern(buf []byte, off int64) {
+	for i := range buf {
+		buf[i] = pattern(off + int64(i))
+	}
+}
+
+// checkPattern reports the first byte of buf (at off on the device) that is not its pattern.
+func checkPattern(buf []byte, off int64) error {
+	for i := range buf {
+		if want := pattern(off + int64(i)); buf[i] != want {
+			return fmt.Errorf("byte %d of a read at %d is %#x, want %#x", i, off, buf[i], want)
+		}
+	}
+	return nil
+}
 
 func (hq *handoffQueue) worker() {
 	defer hq.wg.Done()
@@ -65,9 +82,7 @@ func (hq *handoffQueue) worker() {
 		if hq.t.Hold != nil {
 			<-hq.t.Hold
 		}
-		for i := range p.buf {
-			p.buf[i] = pattern(p.off)
-		}
+		fillPattern(p.buf, p.off)
 		hq.q.Wake(p.tag)
 	}
 }
@@ -111,16 +126,6 @@ func (hq *handoffQueue) Close() error {
 	return nil
 }
 
-// wantPattern checks that buf holds a read at off cut into pieces of size bytes.
-func wantPattern(t testing.TB, buf []byte, off int64, size int) {
-	t.Helper()
-	for i := 0; i < len(buf); i += size {
-		if !bytes.Equal(buf[i:i+size], bytes.Repeat([]byte{pattern(off + int64(i))}, size)) {
-			t.Fatalf("read at %d: piece %d holds %#x, want %#x", off, i/size, buf[i], pattern(off+int64(i)))
-		}
-	}
-}
-
 // Another goroutine wakes the queue N times: each read is finished by Woken on the queue's
 // goroutine with the bytes the worker wrote, and a wake costs no allocation.
 func TestWakeFromAnotherGoroutine(t *testing.T) {
@@ -130,7 +135,7 @@ func TestWakeFromAnotherGoroutine(t *testing.T) {
 	for i := range n {
 		off := int64(i%64) * 4096
 		require.Equal(t, int32(4096), serve(t, h, uint16(i%4), OpRead, off, 4096))
-		wantPattern(t, h.Buf(uint16(i % 4))[:4096], off, 4096)
+		require.NoError(t, checkPattern(h.Buf(uint16(i % 4))[:4096], off))
 	}
 	require.Equal(t, int64(n), ht.handles.Load())
 	require.Equal(t, int64(n), ht.wokens.Load(), "the target saw every wake")
@@ -160,7 +165,7 @@ func TestWakeEveryTagInFlight(t *testing.T) {
 			require.False(t, seen[tag], "tag %d committed twice", tag)
 			seen[tag] = true
 			require.Equal(t, int32(16<<10), res)
-			wantPattern(t, h.Buf(tag)[:16<<10], int64(round*depth+int(tag))*16<<10, 16<<10/pieces)
+			require.NoError(t, checkPattern(h.Buf(tag)[:16<<10], int64(round*depth+int(tag))*16<<10))
 			require.Equal(t, tagState{}, h.q.tags[tag])
 		}
 	}
@@ -194,7 +199,7 @@ func TestWakeAfterPanicIsDrained(t *testing.T) {
 	ht.PanicAfterHandoff = false
 	go func() { ht.Hold <- struct{}{}; ht.Hold <- struct{}{} }()
 	require.Equal(t, int32(8192), serve(t, h, 2, OpRead, 0, 8192))
-	wantPattern(t, h.Buf(2)[:8192], 0, 4096)
+	require.NoError(t, checkPattern(h.Buf(2)[:8192], 0))
 }
 
 // A panic in Woken fails the request with EIO once its other piece is woken too.

@@ -2,29 +2,20 @@ package file
 
 import (
 	"bytes"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/dadi-dev/dadi/ublk"
+	"github.com/dadi-dev/dadi/ublk/ublktest"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
 
 // hostQueue serves t on a queue without a ublk device (ublk.HostQueue).
 func hostQueue(t *testing.T, target ublk.Target, depth, maxIO int) (*ublk.HostQueue, func(tag uint16, op ublk.Op, off int64, n uint32) int32) {
-	t.Helper()
-	h, err := ublk.NewHostQueue(target, depth, maxIO, slog.Default())
-	require.NoError(t, err)
-	t.Cleanup(h.Close)
-	return h, func(tag uint16, op ublk.Op, off int64, n uint32) int32 {
-		res, err := h.Serve(tag, op, off, n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res
-	}
+	h := ublktest.HostQueue(t, target, depth, maxIO)
+	return h, func(tag uint16, op ublk.Op, off int64, n uint32) int32 { return ublktest.Serve(t, h, tag, op, off, n) }
 }
 
 func TestFileTargetThroughQueueRing(t *testing.T) {

@@ -2,13 +2,13 @@ package image
 
 import (
 	"bytes"
-	"log/slog"
 	"path/filepath"
 	"syscall"
 	"testing"
 
 	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/ublk"
+	"github.com/dadi-dev/dadi/ublk/ublktest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -52,16 +52,8 @@ var (
 func TestImageThroughQueue(t *testing.T) {
 	tg := New(testImage(t, false))
 	defer tg.Close()
-	h, err := ublk.NewHostQueue(tg, 4, 64<<10, slog.Default())
-	require.NoError(t, err)
-	defer h.Close()
-	serve := func(tag uint16, op ublk.Op, off int64, n uint32) int32 {
-		res, err := h.Serve(tag, op, off, n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res
-	}
+	h := ublktest.HostQueue(t, tg, 4, 64<<10)
+	serve := func(tag uint16, op ublk.Op, off int64, n uint32) int32 { return ublktest.Serve(t, h, tag, op, off, n) }
 
 	require.Equal(t, int32(8192), serve(0, ublk.OpRead, lowerAt, 8192))
 	require.Equal(t, lowerBytes, h.Buf(0)[:8192], "the lower shows through")
@@ -95,14 +87,8 @@ func TestImageThroughQueue(t *testing.T) {
 func TestImageReadOnlyRefusesWrites(t *testing.T) {
 	tg := New(testImage(t, true))
 	defer tg.Close()
-	h, err := ublk.NewHostQueue(tg, 2, 4096, slog.Default())
-	require.NoError(t, err)
-	defer h.Close()
-	res, err := h.Serve(0, ublk.OpWrite, 0, 4096)
-	require.NoError(t, err)
-	require.Equal(t, -int32(syscall.EROFS), res)
-	res, err = h.Serve(0, ublk.OpRead, lowerAt, 4096)
-	require.NoError(t, err)
-	require.Equal(t, int32(4096), res)
+	h := ublktest.HostQueue(t, tg, 2, 4096)
+	require.Equal(t, -int32(syscall.EROFS), ublktest.Serve(t, h, 0, ublk.OpWrite, 0, 4096))
+	require.Equal(t, int32(4096), ublktest.Serve(t, h, 0, ublk.OpRead, lowerAt, 4096))
 	require.Equal(t, lowerBytes[:4096], h.Buf(0)[:4096])
 }
