@@ -23,8 +23,8 @@ type traceState struct {
 	replay atomic.Pointer[ReplayStats] // the last replay's figures, once it ends
 }
 
-// demandStart marks a demand read of the disk; recording notes it. It is called by the queue
-// targets and ReadAt, never by prefetch.
+// demandStart marks a demand read of the disk; recording notes it. It is called by Session's
+// ReadAt (the queue targets and Image.ReadAt), never by prefetch.
 func (img *Image) demandStart(off int64, n uint32) {
 	img.trace.demand.Add(1)
 	// A read beyond the disk fails and moves no blob bytes: it has no place in a trace, and

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/dadi-dev/dadi/engine"
+	"github.com/dadi-dev/dadi/targets/image"
 	"github.com/dadi-dev/dadi/ublk"
 )
 
@@ -24,5 +25,5 @@ func openImageTarget(o *serveOptions) (ublk.Target, uint64, string, error) {
 		slog.Info("image has no writable upper layer: serving it read-only", "config", o.config)
 		o.readOnly = true
 	}
-	return img, kindImage, "image:" + o.config, nil
+	return image.New(img), kindImage, "image:" + o.config, nil
 }
