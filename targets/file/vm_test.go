@@ -30,7 +30,7 @@ func TestVMFileVerify(t *testing.T) {
 		"--direct=1", "--iodepth=16", "--verify=crc32c", "--verify_fatal=1", "--randrepeat=1", "--randseed=42"}
 	vmtest.Fio(t, append(job, "--filename="+dev.BlockPath())...)
 	require.NoError(t, dev.Stop())
-	require.NoError(t, vmtest.WaitGone(dev.BlockPath(), 5*time.Second))
+	require.NoError(t, vmtest.WaitGone(dev.BlockPath(), time.Minute))
 	// The same job in verify-only mode reads the file directly.
 	vmtest.Fio(t, append(job, "--filename="+path, "--verify_only=1", "--direct=0")...)
 }

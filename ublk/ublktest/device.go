@@ -21,8 +21,8 @@ func CreateDevice(t *testing.T, cfg ublk.Config) *ublk.Device {
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		require.NoError(t, dev.Stop())
-		require.NoError(t, vmtest.WaitGone(dev.BlockPath(), 5*time.Second))
-		require.NoError(t, vmtest.WaitGone(ublk.CharPath(dev.ID()), 5*time.Second))
+		require.NoError(t, vmtest.WaitGone(dev.BlockPath(), time.Minute))
+		require.NoError(t, vmtest.WaitGone(ublk.CharPath(dev.ID()), time.Minute))
 	})
 	return dev
 }
