@@ -156,12 +156,12 @@ func TestVMBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--null", "0"}, "positive multiple of 512"},
+		{[]string{"--null", "0"}, "want 512 to"},
 		{[]string{"--null", "1000"}, "multiple of 512"},
 		{[]string{"--null", "1G", "--queues", "99"}, "queues 99"},
 		{[]string{"--null", "1G", "--depth", "0"}, "depth 0"},
 		{[]string{"--null", "1G", "--depth", "5000"}, "depth 5000"},
-		{[]string{"--null", "1G", "--max-io", "1000"}, "max I/O"},
+		{[]string{"--null", "1G", "--max-io", "1000"}, "--max-io"},
 		{[]string{"--file", "/nonexistent/disk.img"}, "no such file"},
 		{[]string{"--file", readOnlyFile}, "read-only"},
 		{[]string{}, "exactly one of"},
