@@ -3,14 +3,17 @@ package engine
 import (
 	"errors"
 	"fmt"
+
+	"github.com/dadi-dev/dadi/internal/errs"
 )
 
 var (
 	// ErrCorrupt marks a layer file that breaks the format: bad magic, missing trailer, an
 	// index out of bounds or out of order, a mapping outside the data area, a torn read.
-	ErrCorrupt = errors.New("corrupt layer")
+	// It is errs.ErrCorrupt, so a ZFile CRC failure inside a layer is the same kind.
+	ErrCorrupt = errs.ErrCorrupt
 	// ErrNotSupported marks a well-formed input that dadi does not handle yet.
-	ErrNotSupported = errors.New("not supported")
+	ErrNotSupported = errs.ErrNotSupported
 	// ErrReadOnly is a write to an image without a writable upper layer.
 	ErrReadOnly = errors.New("image is read-only")
 )

@@ -10,7 +10,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/dadi-dev/dadi/engine/ext4"
+	"github.com/dadi-dev/dadi/ext4"
 )
 
 // ListTrace turns overlaybd's prefetch file list (one path inside the image's file system a

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dadi-dev/dadi/engine/ext4"
+	"github.com/dadi-dev/dadi/ext4"
 )
 
 // ext4Layer makes a 64 MiB ext4 file system with mkfs.ext4 -d from files (path -> bytes),

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -46,7 +45,7 @@ func OpenLayer(src Source) (*ROLayer, error) {
 	l := &ROLayer{name: name, src: src, r: src, size: src.Size()}
 	off, n, ok, err := zfile.UnwrapTar(src, src.Size())
 	if err != nil {
-		return nil, wrapZFile(name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if ok {
 		l.Tar = true
@@ -62,7 +61,7 @@ func OpenLayer(src Source) (*ROLayer, error) {
 	if zfile.IsZFile(head) {
 		z, err := zfile.Open(l.r, l.size, name)
 		if err != nil {
-			return nil, wrapZFile(name, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		l.ZFile, l.r, l.size = z, z, z.Size()
 	}
@@ -70,14 +69,6 @@ func OpenLayer(src Source) (*ROLayer, error) {
 		return nil, err
 	}
 	return l, nil
-}
-
-// wrapZFile makes a zfile error also an engine ErrCorrupt when it is one, keeping both.
-func wrapZFile(name string, err error) error {
-	if errors.Is(err, zfile.ErrCorrupt) {
-		return fmt.Errorf("%s: %w: %w", name, ErrCorrupt, err)
-	}
-	return fmt.Errorf("%s: %w", name, err)
 }
 
 func (l *ROLayer) parse() error {

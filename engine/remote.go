@@ -106,7 +106,7 @@ func (rs *remoteSet) open(c *Config, l LowerConfig) (*ROLayer, error) {
 	rs.mu.Unlock()
 	src := &remoteSource{Blob: b, set: rs}
 	layer, err := OpenLayer(src)
-	if err != nil && isCorrupt(err) {
+	if err != nil && errors.Is(err, ErrCorrupt) {
 		b.Invalidate(0, b.Size())
 		layer, err = OpenLayer(src)
 	}
@@ -179,10 +179,6 @@ func (img *Image) Download() *fetch.Download {
 	return nil
 }
 
-func isCorrupt(err error) bool {
-	return errors.Is(err, ErrCorrupt) || errors.Is(err, zfile.ErrCorrupt)
-}
-
 // invalidator is a Source whose bytes can be fetched again.
 type invalidator interface{ Invalidate(off, n int64) }
 
@@ -193,7 +189,7 @@ type invalidator interface{ Invalidate(off, n int64) }
 // again.
 func (l *ROLayer) refetchCorrupt(p []byte, off int64, err error) error {
 	inv, ok := l.src.(invalidator)
-	if !ok || !isCorrupt(err) {
+	if !ok || !errors.Is(err, ErrCorrupt) {
 		return err
 	}
 	l.invalidate(inv, off, len(p))

@@ -1,12 +1,9 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/dadi-dev/dadi/zfile"
 )
 
 // Source is the bytes of one layer file. A local file today; a registry blob read by HTTP
@@ -52,10 +49,6 @@ func readFull(r io.ReaderAt, name string, p []byte, off int64) error {
 	}
 	if err == nil || err == io.EOF {
 		return corruptf(name, "short read: %d of %d bytes at offset %d", n, len(p), off)
-	}
-	if errors.Is(err, zfile.ErrCorrupt) {
-		// A ZFile block that fails its checks is a corrupt layer too: keep both kinds.
-		return fmt.Errorf("%s: read %d bytes at offset %d: %w: %w", name, len(p), off, ErrCorrupt, err)
 	}
 	return fmt.Errorf("%s: read %d bytes at offset %d: %w", name, len(p), off, err)
 }

@@ -1,9 +1,6 @@
 package ublk
 
-import (
-	"errors"
-	"syscall"
-)
+import "github.com/dadi-dev/dadi/internal/errs"
 
 // Op is the kind of a block request, as the kernel's UBLK_IO_OP_* numbers it.
 type Op uint8
@@ -82,19 +79,9 @@ type QueueTarget interface {
 	Close() error
 }
 
-// Result maps an error to the negative errno that a ublk completion carries. Errors that wrap
-// a syscall.Errno keep it; every other error (corrupt data, short reads, checksum failures)
-// becomes -EIO, so the kernel never sees wrong bytes as success.
-func Result(err error) int32 {
-	if err == nil {
-		return 0
-	}
-	var errno syscall.Errno
-	if errors.As(err, &errno) && errno != 0 {
-		return -int32(errno)
-	}
-	return -int32(syscall.EIO)
-}
+// Result is the negative errno a ublk completion carries for err (errs.Errno: a wrapped
+// syscall.Errno is kept, anything else, corrupt data included, is EIO; nil is 0).
+func Result(err error) int32 { return -int32(errs.Errno(err)) }
 
 // QueueContext is what a queue offers its QueueTarget: which queue it is and a way to put its
 // own I/O on the queue's ring.

@@ -4,5 +4,6 @@
 // read-only and never trusts the disk: every number read is checked before it is used, and a
 // file system that breaks the format is an ErrCorrupt error.
 //
-// The engine uses it for overlaybd's file-list prefetch.
+// prefetch uses it for overlaybd's file-list prefetch; the conversion of OCI images will grow
+// it into a writer.
 package ext4
