@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/dadi-dev/dadi/ublk"
 )
 
@@ -13,18 +14,18 @@ func allocImage(t testing.TB) (*Image, ublk.QueueTarget) {
 	dir := t.TempDir()
 	lower := makeLayer(t, dir)
 	d, i := filepath.Join(dir, "u.data"), filepath.Join(dir, "u.index")
-	if err := CreateRW(d, i, CreateOptions{VirtualSize: 1 << 20}); err != nil {
+	if err := lsmt.CreateRW(d, i, lsmt.CreateOptions{VirtualSize: 1 << 20}); err != nil {
 		t.Fatal(err)
 	}
-	l, err := OpenLayerFile(lower)
+	l, err := lsmt.OpenLayerFile(lower)
 	if err != nil {
 		t.Fatal(err)
 	}
-	up, err := OpenUpper(d, i, true)
+	up, err := lsmt.OpenUpper(d, i, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := NewImage([]*ROLayer{l}, up)
+	img, err := NewImage([]*lsmt.ROLayer{l}, up)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +43,7 @@ func TestIOPathAllocs(t *testing.T) {
 	do := func(op ublk.Op) {
 		req.Op = op
 		req.Length = uint32(1+r.IntN(16)) * 4096
-		req.Offset = r.Int64N((1<<20-int64(req.Length))/SectorSize+1) * SectorSize
+		req.Offset = r.Int64N((1<<20-int64(req.Length))/lsmt.SectorSize+1) * lsmt.SectorSize
 		req.Buf = buf[:req.Length]
 		if res, _ := q.Handle(0, req); res < 0 {
 			t.Fatalf("%v: %d", op, res)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/dadi-dev/dadi/ext4"
+	"github.com/dadi-dev/dadi/lsmt"
 )
 
 // ListTrace turns overlaybd's prefetch file list (one path inside the image's file system a
@@ -90,8 +91,8 @@ func (m metaReader) ReadAt(p []byte, off int64) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	start := off / SectorSize * SectorSize
-	end := (off + int64(len(p)) + SectorSize - 1) / SectorSize * SectorSize
+	start := off / lsmt.SectorSize * lsmt.SectorSize
+	end := (off + int64(len(p)) + lsmt.SectorSize - 1) / lsmt.SectorSize * lsmt.SectorSize
 	if off < 0 || end > m.img.size {
 		return 0, fmt.Errorf("read of %d bytes at %d beyond the %d-byte disk", len(p), off, m.img.size)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dadi-dev/dadi/ext4"
+	"github.com/dadi-dev/dadi/lsmt"
 )
 
 // ext4Layer makes a 64 MiB ext4 file system with mkfs.ext4 -d from files (path -> bytes),
@@ -59,7 +60,7 @@ func ext4Layer(t testing.TB, files map[string][]byte, damage func(fs *ext4.FS, b
 			writes[int64(off)] = raw[off : off+4096]
 		}
 	}
-	return buildTraceLayer(t, dir, "fs", int64(len(raw)), writes, CommitOptions{}), raw
+	return buildTraceLayer(t, dir, "fs", int64(len(raw)), writes, lsmt.CommitOptions{}), raw
 }
 
 func fileListFiles() map[string][]byte {

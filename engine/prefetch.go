@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/dadi-dev/dadi/lsmt"
 )
 
 // DefaultPrefetchConcurrency is overlaybd's prefetchConfig.concurrency default.
@@ -120,8 +122,8 @@ func (img *Image) Replay(recs []TraceRecord, concurrency int, log *slog.Logger, 
 				time.Sleep(50 * time.Microsecond)
 			}
 			active.Add(1)
-			src := img.lowers[r.Layer].src
-			err := readFull(src, src.Name(), buf[:r.Count], r.Offset)
+			src := img.lowers[r.Layer].Source()
+			err := lsmt.ReadFull(src, src.Name(), buf[:r.Count], r.Offset)
 			active.Add(-1)
 			st.Lock()
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/dadi-dev/dadi/zfile"
 )
 
@@ -21,8 +22,8 @@ func twoLayerImage(t testing.TB, dir string) (bottom, top string) {
 			w1[i*256<<10+32<<10] = tracePattern(-i, 64<<10)
 		}
 	}
-	bottom = buildTraceLayer(t, dir, "l0", 16<<20, w0, CommitOptions{})
-	top = buildTraceLayer(t, dir, "l1", 16<<20, w1, CommitOptions{Compress: true, Tar: true, ZFile: zfile.Options{}})
+	bottom = buildTraceLayer(t, dir, "l0", 16<<20, w0, lsmt.CommitOptions{})
+	top = buildTraceLayer(t, dir, "l1", 16<<20, w1, lsmt.CommitOptions{Compress: true, Tar: true, ZFile: zfile.Options{}})
 	return bottom, top
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/dadi-dev/dadi/fetch/fetchtest"
 	"github.com/dadi-dev/dadi/index"
 	"github.com/dadi-dev/dadi/internal/fixtures"
+	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/dadi-dev/dadi/ublk"
 )
 
@@ -235,7 +236,7 @@ func TestRemoteHungRegistry(t *testing.T) {
 // findData is the first 4 KiB-aligned offset from off that a layer maps.
 func findData(t testing.TB, img *Image, off int64) int64 {
 	for ; off < img.Size(); off += 4096 {
-		ext := img.Merged().Lookup(uint64(off)/SectorSize, 8, nil)
+		ext := img.Merged().Lookup(uint64(off)/lsmt.SectorSize, 8, nil)
 		if len(ext) == 1 && ext[0].Kind == index.Data {
 			return off
 		}

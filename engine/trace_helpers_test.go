@@ -7,17 +7,19 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/dadi-dev/dadi/lsmt"
 )
 
 // buildTraceLayer commits a one-layer image of vsize bytes holding writes (offset -> data) to a
 // read-only layer file, wrapped as o asks (ZFile, tar).
-func buildTraceLayer(t testing.TB, dir, name string, vsize int64, writes map[int64][]byte, o CommitOptions) string {
+func buildTraceLayer(t testing.TB, dir, name string, vsize int64, writes map[int64][]byte, o lsmt.CommitOptions) string {
 	t.Helper()
 	data, idx := filepath.Join(dir, name+".data"), filepath.Join(dir, name+".index")
-	if err := CreateRW(data, idx, CreateOptions{VirtualSize: vsize}); err != nil {
+	if err := lsmt.CreateRW(data, idx, lsmt.CreateOptions{VirtualSize: vsize}); err != nil {
 		t.Fatal(err)
 	}
-	rw, err := OpenRW(data, idx, true)
+	rw, err := lsmt.OpenRW(data, idx, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +29,7 @@ func buildTraceLayer(t testing.TB, dir, name string, vsize int64, writes map[int
 		}
 	}
 	out := filepath.Join(dir, name+".lsmt")
-	if _, err := Commit(rw, out, o); err != nil {
+	if _, err := lsmt.Commit(rw, out, o); err != nil {
 		t.Fatal(err)
 	}
 	rw.Close()
@@ -50,7 +52,7 @@ type srcSpan struct{ off, n int64 }
 // optional cache of the bytes already read (a stand-in for fetch's block cache: cached ranges
 // come back at once).
 type testSource struct {
-	Source
+	lsmt.Source
 	delay    time.Duration
 	cache    bool
 	mu       sync.Mutex
@@ -112,15 +114,15 @@ func (s *testSource) resetLog() {
 // openTestImage opens layer files bottom first, each through a testSource.
 func openTestImage(t testing.TB, delay time.Duration, cache bool, paths ...string) (*Image, []*testSource) {
 	t.Helper()
-	var lowers []*ROLayer
+	var lowers []*lsmt.ROLayer
 	var srcs []*testSource
 	for _, p := range paths {
-		fs, err := OpenFileSource(p)
+		fs, err := lsmt.OpenFileSource(p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		s := &testSource{Source: fs, delay: delay, cache: cache, cached: map[int64]time.Time{}}
-		l, err := OpenLayer(s)
+		l, err := lsmt.OpenLayer(s)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/dadi-dev/dadi/lsmt"
 )
 
 // hostileRecords are checksum-valid records that no image can hold, each of which crashed or
@@ -75,7 +77,7 @@ func TestCheckTraceNamesHostile(t *testing.T) {
 // an error and nothing is read, instead of a panic in a worker.
 func TestReplayRefusesOutOfImage(t *testing.T) {
 	dir := t.TempDir()
-	l := buildTraceLayer(t, dir, "l0", 1<<20, map[int64][]byte{0: tracePattern(0, 65536)}, CommitOptions{})
+	l := buildTraceLayer(t, dir, "l0", 1<<20, map[int64][]byte{0: tracePattern(0, 65536)}, lsmt.CommitOptions{})
 	img, srcs := openTestImage(t, 0, false, l)
 	defer img.Close()
 	blob := img.BlobSizes()[0]
@@ -101,7 +103,7 @@ func TestReplayRefusesOutOfImage(t *testing.T) {
 // are an ErrBadTrace error naming the read (they were clipped or dropped without a word).
 func TestTraceFromReadsOutOfImage(t *testing.T) {
 	dir := t.TempDir()
-	l := buildTraceLayer(t, dir, "l0", 1<<20, map[int64][]byte{0: tracePattern(0, 65536)}, CommitOptions{})
+	l := buildTraceLayer(t, dir, "l0", 1<<20, map[int64][]byte{0: tracePattern(0, 65536)}, lsmt.CommitOptions{})
 	img, _ := openTestImage(t, 0, false, l)
 	defer img.Close()
 	if recs, err := img.TraceFromReads([]DeviceRead{{0, 4096}, {1<<20 - 4096, 4096}}); err != nil || len(recs) == 0 {
@@ -128,7 +130,7 @@ func TestTraceFromReadsOutOfImage(t *testing.T) {
 // it cannot spoil the recorded trace.
 func TestRecordingSkipsReadsPastTheDisk(t *testing.T) {
 	dir := t.TempDir()
-	l := buildTraceLayer(t, dir, "l0", 1<<20, map[int64][]byte{0: tracePattern(0, 65536)}, CommitOptions{})
+	l := buildTraceLayer(t, dir, "l0", 1<<20, map[int64][]byte{0: tracePattern(0, 65536)}, lsmt.CommitOptions{})
 	img, _ := openTestImage(t, 0, false, l)
 	defer img.Close()
 	img.StartRecording()

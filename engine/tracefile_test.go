@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/dadi-dev/dadi/lsmt"
 )
 
 func sampleTrace() []TraceRecord {
@@ -95,7 +97,7 @@ func TestTraceBadInput(t *testing.T) {
 // error and not one byte is read from the layers.
 func TestStartPrefetchBadTrace(t *testing.T) {
 	dir := t.TempDir()
-	l := buildTraceLayer(t, dir, "l0", 1<<20, map[int64][]byte{0: tracePattern(0, 65536)}, CommitOptions{})
+	l := buildTraceLayer(t, dir, "l0", 1<<20, map[int64][]byte{0: tracePattern(0, 65536)}, lsmt.CommitOptions{})
 	good := EncodeTrace([]TraceRecord{{TraceRead, 0, 4096, 4096}})
 	bad := map[string][]byte{
 		"magic":     append([]byte{0x21}, good[1:]...),

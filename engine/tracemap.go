@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/dadi-dev/dadi/index"
+	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/dadi-dev/dadi/zfile"
 )
 
@@ -28,9 +29,9 @@ func (img *Image) TraceFromReads(reads []DeviceRead) ([]TraceRecord, error) {
 	}
 	tarOff := make([]int64, len(img.lowers))
 	for i, l := range img.lowers {
-		off, _, ok, err := zfile.UnwrapTar(l.src, l.src.Size())
+		off, _, ok, err := zfile.UnwrapTar(l.Source(), l.Source().Size())
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", l.name, err)
+			return nil, fmt.Errorf("%s: %w", l.Name(), err)
 		}
 		if ok {
 			tarOff[i] = off
@@ -39,8 +40,8 @@ func (img *Image) TraceFromReads(reads []DeviceRead) ([]TraceRecord, error) {
 	m := traceMapper{img: img, tarOff: tarOff, seen: make(map[TraceRecord]bool)}
 	for _, r := range reads {
 		// Inside the disk, checked above: the sums cannot wrap.
-		start := r.Offset / SectorSize
-		end := min((r.Offset+r.Length+SectorSize-1)/SectorSize, img.size/SectorSize)
+		start := r.Offset / lsmt.SectorSize
+		end := min((r.Offset+r.Length+lsmt.SectorSize-1)/lsmt.SectorSize, img.size/lsmt.SectorSize)
 		if end <= start {
 			continue
 		}
@@ -78,7 +79,7 @@ func (m *traceMapper) lowers(sec, n uint64) {
 			continue
 		}
 		l := m.img.lowers[e.Layer]
-		off, n := int64(e.MOffset)*SectorSize, int64(e.Length)*SectorSize
+		off, n := int64(e.MOffset)*lsmt.SectorSize, int64(e.Length)*lsmt.SectorSize
 		if l.ZFile != nil {
 			off, n = l.ZFile.StoredRange(off, n)
 		}

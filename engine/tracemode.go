@@ -112,7 +112,7 @@ func (img *Image) StartPrefetch(path string, o PrefetchOptions) (PrefetchMode, e
 func (img *Image) BlobSizes() []int64 {
 	s := make([]int64, len(img.lowers))
 	for i, l := range img.lowers {
-		s[i] = l.src.Size()
+		s[i] = l.Source().Size()
 	}
 	return s
 }

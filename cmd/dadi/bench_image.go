@@ -10,6 +10,7 @@ import (
 
 	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/internal/atomicfile"
+	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/dadi-dev/dadi/perf"
 	"github.com/dadi-dev/dadi/zfile"
 )
@@ -36,17 +37,17 @@ func (benchImages) Layer(base, layer string, im perf.Image) (err error) {
 	if err != nil {
 		return err
 	}
-	size := (st.Size() + engine.SectorSize - 1) / engine.SectorSize * engine.SectorSize
+	size := (st.Size() + lsmt.SectorSize - 1) / lsmt.SectorSize * lsmt.SectorSize
 	tmp := layer + ".build"
 	if err := os.Mkdir(tmp, 0o755); err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
 	data, index := filepath.Join(tmp, "data"), filepath.Join(tmp, "index")
-	if err := engine.CreateRW(data, index, engine.CreateOptions{VirtualSize: size}); err != nil {
+	if err := lsmt.CreateRW(data, index, lsmt.CreateOptions{VirtualSize: size}); err != nil {
 		return err
 	}
-	up, err := engine.OpenUpper(data, index, true)
+	up, err := lsmt.OpenUpper(data, index, true)
 	if err != nil {
 		return err
 	}
@@ -60,7 +61,7 @@ func (benchImages) Layer(base, layer string, im perf.Image) (err error) {
 		n, rerr := io.ReadFull(f, buf)
 		if n > 0 && !bytes.Equal(buf[:n], zero[:n]) {
 			// The last chunk of a file whose size is not a sector multiple is padded.
-			m := (n + engine.SectorSize - 1) / engine.SectorSize * engine.SectorSize
+			m := (n + lsmt.SectorSize - 1) / lsmt.SectorSize * lsmt.SectorSize
 			clear(buf[n:m])
 			if err := up.WriteAt(buf[:m], off); err != nil {
 				return err
@@ -77,7 +78,7 @@ func (benchImages) Layer(base, layer string, im perf.Image) (err error) {
 	if err := up.Flush(); err != nil {
 		return err
 	}
-	o := engine.CommitOptions{}
+	o := lsmt.CommitOptions{}
 	if im.Codec.ZFile() {
 		alg, err := zfile.ParseAlgorithm(string(im.Codec))
 		if err != nil {
@@ -85,20 +86,20 @@ func (benchImages) Layer(base, layer string, im perf.Image) (err error) {
 		}
 		o.Compress, o.ZFile = true, zfile.Options{Algorithm: alg, BlockSize: int(im.ZFileBS)}
 	}
-	_, err = engine.Commit(up, layer, o)
+	_, err = lsmt.Commit(up, layer, o)
 	return err
 }
 
 // Config makes a fresh writable layer in dir over layer and the config.v1.json stacking them.
 func (benchImages) Config(layer, dir string) (string, error) {
-	l, err := engine.OpenLayerFile(layer)
+	l, err := lsmt.OpenLayerFile(layer)
 	if err != nil {
 		return "", err
 	}
 	size := l.VirtualSize()
 	l.Close()
 	data, index := filepath.Join(dir, "upper.data"), filepath.Join(dir, "upper.index")
-	if err := engine.CreateRW(data, index, engine.CreateOptions{VirtualSize: size}); err != nil {
+	if err := lsmt.CreateRW(data, index, lsmt.CreateOptions{VirtualSize: size}); err != nil {
 		return "", err
 	}
 	cfg := engine.Config{

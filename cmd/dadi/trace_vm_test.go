@@ -17,6 +17,7 @@ import (
 	"github.com/dadi-dev/dadi/ebpf"
 	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/internal/vmtest"
+	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/stretchr/testify/require"
 )
 
@@ -40,8 +41,8 @@ func ext4Layer(t *testing.T, dir string, files int) (layer string, names []strin
 	vmtest.Run(t, "mkfs.ext4", "-q", "-F", "-d", root, raw)
 
 	data, idx := filepath.Join(dir, "l.data"), filepath.Join(dir, "l.index")
-	require.NoError(t, engine.CreateRW(data, idx, engine.CreateOptions{VirtualSize: 128 << 20}))
-	rw, err := engine.OpenRW(data, idx, true)
+	require.NoError(t, lsmt.CreateRW(data, idx, lsmt.CreateOptions{VirtualSize: 128 << 20}))
+	rw, err := lsmt.OpenRW(data, idx, true)
 	require.NoError(t, err)
 	f, err := os.Open(raw)
 	require.NoError(t, err)
@@ -55,7 +56,7 @@ func ext4Layer(t *testing.T, dir string, files int) (layer string, names []strin
 	}
 	f.Close()
 	layer = filepath.Join(dir, "layer.zfile")
-	_, err = engine.Commit(rw, layer, engine.CommitOptions{Compress: true})
+	_, err = lsmt.Commit(rw, layer, lsmt.CommitOptions{Compress: true})
 	require.NoError(t, err)
 	rw.Close()
 	return layer, names

@@ -1,4 +1,4 @@
-package engine
+package lsmt
 
 import (
 	"fmt"
@@ -55,7 +55,7 @@ func OpenLayer(src Source) (*ROLayer, error) {
 	if l.size < int64(len(head)) {
 		return nil, corruptf(name, "%d bytes is too small for an LSMT layer", l.size)
 	}
-	if err := readFull(l.r, name, head, 0); err != nil {
+	if err := ReadFull(l.r, name, head, 0); err != nil {
 		return nil, err
 	}
 	if zfile.IsZFile(head) {
@@ -77,7 +77,7 @@ func (l *ROLayer) parse() error {
 		return corruptf(name, "%d bytes is too small for an LSMT header and trailer", l.size)
 	}
 	buf := make([]byte, HeaderSize)
-	if err := readFull(l.r, name, buf, 0); err != nil {
+	if err := ReadFull(l.r, name, buf, 0); err != nil {
 		return err
 	}
 	h, err := ParseHeader(buf)
@@ -89,7 +89,7 @@ func (l *ROLayer) parse() error {
 	}
 	// A sealed-in-place file keeps the writable header (0x3): the trailer is what counts.
 	toff := l.size - HeaderSize
-	if err := readFull(l.r, name, buf, toff); err != nil {
+	if err := ReadFull(l.r, name, buf, toff); err != nil {
 		return err
 	}
 	t, err := ParseHeader(buf)
@@ -129,7 +129,7 @@ func readROIndex(r io.ReaderAt, name string, off, n uint64) ([]index.Segment, er
 		k := min(n-done, indexChunkEntries)
 		p := buf[:k*index.EntrySize]
 		at := off + done*index.EntrySize
-		if err := readFull(r, name, p, int64(at)); err != nil {
+		if err := ReadFull(r, name, p, int64(at)); err != nil {
 			return nil, err
 		}
 		var err error
@@ -184,10 +184,25 @@ func (l *ROLayer) VirtualSize() int64 {
 
 // ReadAt reads the layer's LSMT bytes (after unwrapping) at off. A short read is ErrCorrupt.
 func (l *ROLayer) ReadAt(p []byte, off int64) error {
-	if err := readFull(l.r, l.name, p, off); err != nil {
-		return l.refetchCorrupt(p, off, err) // a remote layer reads damaged bytes again (remote.go)
+	if err := ReadFull(l.r, l.name, p, off); err != nil {
+		return l.refetchCorrupt(p, off, err) // a remote layer reads damaged bytes again (refetch.go)
 	}
 	return nil
+}
+
+// Size is the length of the layer's LSMT bytes, after unwrapping tar and ZFile.
+func (l *ROLayer) Size() int64 { return l.size }
+
+// Source is where the layer's bytes come from: its file or blob, wrappers and all. Prefetch
+// reads it as a trace records it (blob offsets).
+func (l *ROLayer) Source() Source { return l.src }
+
+// File is the local file the layer was opened from, or "" for any other Source.
+func (l *ROLayer) File() string {
+	if s, ok := l.src.(*fileSource); ok {
+		return s.Name()
+	}
+	return ""
 }
 
 // Close closes the source.

@@ -1,4 +1,4 @@
-package engine
+package lsmt
 
 import (
 	"fmt"
@@ -66,7 +66,7 @@ func OpenRW(dataPath, indexPath string, writable bool) (*RWLayer, error) {
 
 func (l *RWLayer) load() error {
 	hb := make([]byte, HeaderSize)
-	if err := readFull(l.data, l.dataName, hb, 0); err != nil {
+	if err := ReadFull(l.data, l.dataName, hb, 0); err != nil {
 		return err
 	}
 	dh, err := ParseHeader(hb)
@@ -76,7 +76,7 @@ func (l *RWLayer) load() error {
 	if dh.Flags&(FlagHeader|FlagDataFile|FlagSealed|FlagSparseRW) != FlagHeader|FlagDataFile {
 		return corruptf(l.dataName, "data header flags %#x, want an unsealed append-only data file (0x3)", dh.Flags)
 	}
-	if err := readFull(l.idx, l.indexName, hb, 0); err != nil {
+	if err := ReadFull(l.idx, l.indexName, hb, 0); err != nil {
 		return err
 	}
 	ih, err := ParseHeader(hb)
@@ -139,7 +139,7 @@ func readRWIndex(f io.ReaderAt, name string, size int64, dataSectors, diskSector
 	dropped := 0
 	for off := int64(HeaderSize); off < size; {
 		p := buf[:min(size-off, chunk)]
-		if err := readFull(f, name, p, off); err != nil {
+		if err := ReadFull(f, name, p, off); err != nil {
 			return nil, 0, err
 		}
 		var d int
@@ -255,7 +255,7 @@ func (l *RWLayer) Lookup(offset, length uint64, dst []index.Extent) []index.Exte
 }
 
 // ReadData reads p from the data file at byte offset off.
-func (l *RWLayer) ReadData(p []byte, off int64) error { return readFull(l.data, l.dataName, p, off) }
+func (l *RWLayer) ReadData(p []byte, off int64) error { return ReadFull(l.data, l.dataName, p, off) }
 
 // WriteAt appends p to the data file and records it for disk byte offset off (both multiples
 // of 512).

@@ -1,4 +1,4 @@
-package engine
+package lsmt
 
 import (
 	"fmt"
@@ -41,8 +41,8 @@ func OpenFileSource(path string) (Source, error) {
 
 func (s *fileSource) Size() int64 { return s.size }
 
-// readFull reads len(p) bytes at off or fails; a short read of a layer is corruption, not EOF.
-func readFull(r io.ReaderAt, name string, p []byte, off int64) error {
+// ReadFull reads len(p) bytes at off or fails; a short read of a layer is corruption, not EOF.
+func ReadFull(r io.ReaderAt, name string, p []byte, off int64) error {
 	n, err := r.ReadAt(p, off)
 	if n == len(p) {
 		return nil

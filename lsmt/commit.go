@@ -1,4 +1,4 @@
-package engine
+package lsmt
 
 import (
 	"bufio"
@@ -27,9 +27,9 @@ type CommitResult struct {
 	Warnings []string // things overlaybd could not read (from the ZFile writer)
 }
 
-// readFunc reads the data of segment s (its moffset, its tag) into p, which may be a prefix
+// ReadFunc reads the data of segment s (its moffset, its tag) into p, which may be a prefix
 // of the segment's data starting skip sectors in.
-type readFunc func(s index.Segment, skip uint64, p []byte) error
+type ReadFunc func(s index.Segment, skip uint64, p []byte) error
 
 // Commit compacts a writable layer into a read-only LSMT layer at path. The layer is only
 // read; path may not be one of its files (ErrOutputIsInput).
@@ -38,13 +38,13 @@ func Commit(u Upper, path string, o CommitOptions) (CommitResult, error) {
 	read := func(s index.Segment, skip uint64, p []byte) error {
 		return u.ReadData(p, int64(s.MOffset()+skip)*SectorSize)
 	}
-	return writeLayerFile(path, upperFiles(u), segs, u.VirtualSize(), o, read)
+	return WriteLayer(path, UpperFiles(u), segs, u.VirtualSize(), o, read)
 }
 
-// writeLayerFile writes segs as a read-only layer at path, through the wrappers o asks for.
+// WriteLayer writes segs (Commit: a writable layer's; engine.Merge: a stack's) as a read-only layer at path, through the wrappers o asks for.
 // The layer is built in a temporary file renamed over path once complete, so a failure leaves
 // path as it was; path may not be one of inputs, the files the data is read from.
-func writeLayerFile(path string, inputs []string, segs []index.Segment, vsize int64, o CommitOptions, read readFunc) (res CommitResult, err error) {
+func WriteLayer(path string, inputs []string, segs []index.Segment, vsize int64, o CommitOptions, read ReadFunc) (res CommitResult, err error) {
 	if err := ValidateUUID(o.UUID); err != nil {
 		return res, err
 	}
@@ -118,7 +118,7 @@ func (c *countWriter) Write(p []byte) (int, error) {
 // multiple of 256 entries), then the trailer (0x6) with the index fields. Zeroed entries keep
 // the file position at that point as their moffset, as overlaybd's do. Everything is written
 // in order, so the output can be a stream (a ZFile writer).
-func writeLSMT(w io.Writer, segs []index.Segment, vsize int64, o CommitOptions, read readFunc) (int, error) {
+func writeLSMT(w io.Writer, segs []index.Segment, vsize int64, o CommitOptions, read ReadFunc) (int, error) {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	h := Header{Flags: FlagHeader | FlagDataFile | FlagSealed, VirtualSize: uint64(vsize), UUID: o.UUID, ParentUUID: o.ParentUUID, UserTag: o.UserTag}
 	if h.UUID == "" {

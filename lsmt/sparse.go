@@ -1,4 +1,4 @@
-package engine
+package lsmt
 
 import (
 	"fmt"
@@ -47,7 +47,7 @@ func OpenSparse(dataPath string, writable bool) (*SparseLayer, error) {
 
 func (l *SparseLayer) load() error {
 	hb := make([]byte, HeaderSize)
-	if err := readFull(l.f, l.name, hb, 0); err != nil {
+	if err := ReadFull(l.f, l.name, hb, 0); err != nil {
 		return err
 	}
 	h, err := ParseHeader(hb)
@@ -93,7 +93,7 @@ func (l *SparseLayer) Lookup(offset, length uint64, dst []index.Extent) []index.
 	return l.ix.Lookup(offset, length, dst)
 }
 
-func (l *SparseLayer) ReadData(p []byte, off int64) error { return readFull(l.f, l.name, p, off) }
+func (l *SparseLayer) ReadData(p []byte, off int64) error { return ReadFull(l.f, l.name, p, off) }
 
 // WriteAt writes p for disk byte offset off in place.
 func (l *SparseLayer) WriteAt(p []byte, off int64) error {
@@ -153,3 +153,10 @@ func (l *SparseLayer) Segments() []index.Segment { return l.ix.Snapshot() }
 func (l *SparseLayer) Name() string { return l.name }
 
 func (l *SparseLayer) Close() error { return l.f.Close() }
+
+// LockBlocks serialises a read-modify-write of whole blocks (engine.Image's writes over
+// lowers) with the other writes that could race with it; UnlockBlocks ends it.
+func (l *SparseLayer) LockBlocks() { l.rmw.Lock() }
+
+// UnlockBlocks ends what LockBlocks started.
+func (l *SparseLayer) UnlockBlocks() { l.rmw.Unlock() }

@@ -1,4 +1,4 @@
-package engine
+package lsmt
 
 import (
 	"crypto/rand"
@@ -38,7 +38,7 @@ func CreateRW(dataPath, indexPath string, o CreateOptions) error {
 		return fmt.Errorf("parent %w", err)
 	}
 	if o.UUID == "" {
-		o.UUID = newUUID()
+		o.UUID = NewUUID()
 	}
 	h := Header{Flags: FlagHeader | FlagDataFile, VirtualSize: uint64(o.VirtualSize), UUID: o.UUID, ParentUUID: o.ParentUUID}
 	if o.Sparse {
@@ -90,8 +90,8 @@ func writeNew(path string, header []byte, size int64) error {
 	return err
 }
 
-// newUUID returns a random (version 4) uuid in upper case, as overlaybd-create makes.
-func newUUID() string {
+// NewUUID returns a random (version 4) uuid in upper case, as overlaybd-create makes.
+func NewUUID() string {
 	var b [16]byte
 	rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40
