@@ -68,9 +68,11 @@ bin/registry:
 	@mkdir -p bin
 	GOBIN=$(CURDIR)/bin $(GO) install -trimpath github.com/distribution/distribution/v3/cmd/registry@$(REGISTRY_VERSION)
 
+# Bounds per package: under TCG on a loaded host cmd/dadi's tests alone take over 15 minutes
+# (TestVMBench about 10); go test's timeout comes before vmrun's, so a hang shows its stacks.
 test-vm: build bin/registry
 	$(VMRUN) --prepare
-	$(GO) test -count=1 -p 1 -tags vm -exec '$(VMRUN) --' -timeout 20m -run '^TestVM' $(PKGS_VM)
+	$(GO) test -count=1 -p 1 -tags vm -exec '$(VMRUN) --timeout 75m --' -timeout 60m -run '^TestVM' $(PKGS_VM)
 
 demo: build
 	$(VMRUN) --prepare

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dadi-dev/dadi/internal/vmtest"
 	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/dadi-dev/dadi/zfile"
 )
@@ -93,7 +94,7 @@ func TestReplayReadsAndStops(t *testing.T) {
 	start := time.Now()
 	img.Close()
 	st = <-done
-	if !st.Stopped || st.Done >= len(many) || time.Since(start) > time.Second {
+	if !st.Stopped || st.Done >= len(many) || time.Since(start) > vmtest.Scale(time.Second) {
 		t.Fatalf("close mid-replay: %+v after %v", st, time.Since(start))
 	}
 	t.Logf("stopped after %d of %d records, close took %v", st.Done, len(many), time.Since(start))

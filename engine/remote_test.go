@@ -18,6 +18,7 @@ import (
 	"github.com/dadi-dev/dadi/fetch/fetchtest"
 	"github.com/dadi-dev/dadi/index"
 	"github.com/dadi-dev/dadi/internal/fixtures"
+	"github.com/dadi-dev/dadi/internal/vmtest"
 	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/dadi-dev/dadi/ublk"
 )
@@ -193,7 +194,8 @@ func TestRemoteHungRegistry(t *testing.T) {
 		return fetchtest.Pass
 	}}
 	g := remoteGlobal(t)
-	g.FetchConfig.AttemptTimeoutMs, g.FetchConfig.TimeoutMs = 300, 1500
+	total := vmtest.Scale(1500 * time.Millisecond)
+	g.FetchConfig.AttemptTimeoutMs, g.FetchConfig.TimeoutMs = int(vmtest.Scale(300*time.Millisecond).Milliseconds()), int(total.Milliseconds())
 	img, err := OpenImage(cfg, OpenOptions{Global: g, Fetch: remoteClient(t, g, tr)})
 	if err != nil {
 		t.Fatal(err)
@@ -221,15 +223,15 @@ func TestRemoteHungRegistry(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if d := time.Since(start); d > 500*time.Millisecond {
-		t.Fatalf("cached reads beside a hung one took %s", d)
+	if d := time.Since(start); d > total/3 {
+		t.Fatalf("cached reads beside a hung one took %s; the hung one waits %s", d, total)
 	}
 	err = <-done
 	if err == nil || ublk.Result(err) != -5 || !errors.Is(err, fetch.ErrFetch) {
 		t.Fatalf("hung registry: %v, want an EIO fetch error", err)
 	}
-	if d := time.Since(start); d > 3*time.Second {
-		t.Fatalf("hung read failed after %s, the bound is 1.5s", d)
+	if d := time.Since(start); d > 2*total {
+		t.Fatalf("hung read failed after %s, the bound is %s", d, total)
 	}
 }
 
@@ -263,7 +265,7 @@ func TestRemoteBackgroundDownload(t *testing.T) {
 	}
 	select {
 	case <-dl.Done():
-	case <-time.After(20 * time.Second):
+	case <-time.After(vmtest.Scale(2 * time.Minute)):
 		t.Fatal("download did not finish")
 	}
 	if errs := dl.Errors(); len(errs) != 0 {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dadi-dev/dadi/internal/vmtest"
 	"github.com/dadi-dev/dadi/lsmt"
 )
 
@@ -137,14 +138,10 @@ func openTestImage(t testing.TB, delay time.Duration, cache bool, paths ...strin
 	return img, srcs
 }
 
-// waitFile waits up to 5 s for path to exist (or, with gone, to vanish).
+// waitFile waits up to vmtest.Scale(30 s) for path to exist (or, with gone, to vanish).
 func waitFile(t testing.TB, path string, gone bool) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		_, err := os.Stat(path)
-		if (err == nil) != gone {
-			return
-		}
+	if !vmtest.Poll(30*time.Second, 5*time.Millisecond, func() bool { _, err := os.Stat(path); return (err == nil) != gone }) {
+		t.Fatalf("%s: still %v after %s", path, map[bool]string{true: "there", false: "missing"}[gone], vmtest.Scale(30*time.Second))
 	}
-	t.Fatalf("%s: still %v after 5 s", path, map[bool]string{true: "there", false: "missing"}[gone])
 }

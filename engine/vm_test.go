@@ -95,8 +95,8 @@ func dadiCmd(t *testing.T, args ...string) string {
 func stopDaemon(t *testing.T, d *vmtest.Daemon) {
 	t.Helper()
 	require.NoError(t, d.Cmd.Process.Signal(syscall.SIGTERM))
-	require.NoError(t, d.Wait(30*time.Second), d.Stderr())
-	require.NoError(t, vmtest.WaitGone(d.Device, 10*time.Second))
+	require.NoError(t, d.Wait(time.Minute), d.Stderr())
+	require.NoError(t, vmtest.WaitGone(d.Device, time.Minute))
 }
 
 // A writable layer holds an ext4 file system through serve, commit -z and re-stacking.
@@ -215,15 +215,14 @@ func TestVMCrashKeepsSyncedWrites(t *testing.T) {
 		done <- nil
 	}()
 	// Kill once a few hundred syncs are done, while writes are in full flow.
-	for synced.Load() < 64*40 {
-		time.Sleep(20 * time.Millisecond)
-	}
+	flowing := func() bool { return synced.Load() >= 64*40 }
+	require.True(t, vmtest.Poll(5*time.Minute, 20*time.Millisecond, flowing), "the writer synced only %d blocks", synced.Load())
 	require.NoError(t, d.Cmd.Process.Kill())
-	d.Wait(10 * time.Second)
+	d.Wait(time.Minute)
 	select {
 	case err := <-done:
 		require.Error(t, err, "the writer should see the device go away")
-	case <-time.After(60 * time.Second):
+	case <-time.After(vmtest.Scale(2 * time.Minute)):
 		t.Fatal("writer did not notice the dead device")
 	}
 	n := synced.Load()

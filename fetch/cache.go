@@ -162,24 +162,37 @@ func (cb *cachedBlob) refresh(c *Cache, base int64) {
 	if err != nil || st.Size() <= cb.parsed {
 		return
 	}
-	buf := make([]byte, st.Size()-cb.parsed)
-	n, _ := cb.idx.ReadAt(buf, cb.parsed)
-	n -= n % recordSize
-	for i := 0; i+recordSize <= n; i += recordSize {
-		r, ok := parseRecord(buf[i : i+recordSize])
-		if !ok {
-			continue
+	// The index is read in bounded chunks: its size says nothing about what it holds (a
+	// damaged or sparse file may claim gigabytes), so memory never follows it.
+	buf := make([]byte, min(st.Size()-cb.parsed, refreshChunk))
+	for cb.parsed < st.Size() {
+		n, _ := cb.idx.ReadAt(buf[:min(int64(len(buf)), st.Size()-cb.parsed)], cb.parsed)
+		n -= n % recordSize
+		if n == 0 {
+			return // a torn tail: the rest of the record is still being written
 		}
-		cb.apply(c, r, base+int64(i))
+		for i := 0; i+recordSize <= n; i += recordSize {
+			r, ok := parseRecord(buf[i : i+recordSize])
+			if !ok {
+				continue
+			}
+			cb.apply(c, r, base+cb.parsed+int64(i))
+		}
+		cb.parsed += int64(n)
 	}
-	cb.parsed += int64(n)
 }
+
+// refreshChunk is how much of a blob's index refresh reads at once (2048 records).
+const refreshChunk = 2048 * recordSize
 
 // apply makes one record take effect. Preconditions: cb.mu held.
 func (cb *cachedBlob) apply(c *Cache, r record, lastUse int64) {
 	old := cb.entries[r.block]
 	switch r.kind {
 	case recordPut:
+		if r.len == 0 || int64(r.len) > int64(c.blockSize) {
+			return // not a block this cache could have written: a damaged or foreign index
+		}
 		if old != nil && old.len == r.len && old.crc == r.crc {
 			return // our own record, read back
 		}

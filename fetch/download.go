@@ -139,7 +139,8 @@ func (d *Download) one(ctx context.Context, j DownloadJob) error {
 	}
 	if "sha256:"+got != j.Blob.digest {
 		os.Remove(tmp)
-		return fmt.Errorf("%s: %w: downloaded bytes hash to sha256:%s; download discarded", j.Blob.name, ErrDigestMismatch, got)
+		purged := j.Blob.purgeCache()
+		return fmt.Errorf("%s: %w: downloaded bytes hash to sha256:%s; download discarded, %d cached blocks of the blob purged", j.Blob.name, ErrDigestMismatch, got, purged)
 	}
 	if err := f.Sync(); err != nil {
 		return err
@@ -148,7 +149,11 @@ func (d *Download) one(ctx context.Context, j DownloadJob) error {
 		return err
 	}
 	d.c.log.Info("layer downloaded and verified", "blob", j.Blob.name, "file", final)
-	return j.Blob.SwitchToFile(final)
+	if err := j.Blob.SwitchToFile(final); err != nil {
+		return err
+	}
+	j.Blob.checkCache(f)
+	return nil
 }
 
 // fetchInto appends the blob to f from where an earlier try stopped, in download.blockSize

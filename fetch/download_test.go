@@ -10,14 +10,15 @@ import (
 	"time"
 
 	"github.com/dadi-dev/dadi/fetch/fetchtest"
+	"github.com/dadi-dev/dadi/internal/vmtest"
 )
 
 func waitDownload(t *testing.T, d *Download) {
 	t.Helper()
 	select {
 	case <-d.Done():
-	case <-time.After(20 * time.Second):
-		t.Fatal("download did not finish")
+	case <-time.After(vmtest.Scale(2 * time.Minute)):
+		t.Fatalf("download did not finish in %s", vmtest.Scale(2*time.Minute))
 	}
 }
 
@@ -100,7 +101,7 @@ func TestDownloadStop(t *testing.T) {
 	d := c.StartDownload([]DownloadJob{{Blob: b, Dir: t.TempDir()}}, DownloadConfig{Enable: true, Delay: 3600, BlockSize: 4096})
 	start := time.Now()
 	d.Stop()
-	if time.Since(start) > time.Second {
+	if time.Since(start) > vmtest.Scale(5*time.Second) {
 		t.Fatal("Stop waited for the delay")
 	}
 }

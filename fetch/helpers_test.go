@@ -11,21 +11,25 @@ import (
 	"time"
 
 	"github.com/dadi-dev/dadi/fetch/fetchtest"
+	"github.com/dadi-dev/dadi/internal/vmtest"
 )
 
 // testConfig is a global config for tests: cache and credentials in the test's temp dir,
-// short timeouts.
+// short timeouts (scaled by DADI_TEST_TIME_SCALE).
 func testConfig(t testing.TB) *GlobalConfig {
 	g := DefaultGlobalConfig()
 	g.CacheConfig.CacheType = "file"
 	g.CacheConfig.CacheDir = t.TempDir()
 	g.CacheConfig.CacheSizeMB = 64
 	g.CredentialConfig = CredentialConfig{Mode: "file", Path: t.TempDir() + "/none.json"}
-	g.FetchConfig.TimeoutMs = 5000
-	g.FetchConfig.AttemptTimeoutMs = 1000
+	g.FetchConfig.TimeoutMs = ms(5 * time.Second)
+	g.FetchConfig.AttemptTimeoutMs = ms(time.Second)
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
 	return g
 }
+
+// ms is d scaled by DADI_TEST_TIME_SCALE, in the milliseconds fetchConfig counts in.
+func ms(d time.Duration) int { return int(vmtest.Scale(d).Milliseconds()) }
 
 // logBuffer collects what a client logs.
 type logBuffer struct {

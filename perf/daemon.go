@@ -2,7 +2,6 @@ package perf
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -81,11 +80,15 @@ func (d *daemon) stop() error {
 			return fmt.Errorf("dadi serve for %s: %v: %s", d.Device, d.waitErr, lastLines(d.stderr.String(), 5))
 		}
 		return nil
-	case <-time.After(30 * time.Second):
+	case <-time.After(stopWait):
 		d.kill()
-		return errors.New("dadi serve for " + d.Device + " did not stop within 30s; killed")
+		return fmt.Errorf("dadi serve for %s did not stop within %s; killed", d.Device, stopWait)
 	}
 }
+
+// stopWait bounds a daemon's stop: deleting a device takes well under a second natively, tens
+// of seconds in a loaded TCG VM. Only a hung daemon reaches it.
+const stopWait = 3 * time.Minute
 
 func (d *daemon) kill() {
 	d.cmd.Process.Kill()

@@ -25,8 +25,8 @@ func createDevice(t *testing.T, cfg Config) *Device {
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		require.NoError(t, dev.Stop())
-		require.NoError(t, vmtest.WaitGone(dev.BlockPath(), 5*time.Second))
-		require.NoError(t, vmtest.WaitGone(CharPath(dev.ID()), 5*time.Second))
+		require.NoError(t, vmtest.WaitGone(dev.BlockPath(), time.Minute))
+		require.NoError(t, vmtest.WaitGone(CharPath(dev.ID()), time.Minute))
 	})
 	return dev
 }
@@ -94,7 +94,7 @@ func TestVMFileVerify(t *testing.T) {
 		"--direct=1", "--iodepth=16", "--verify=crc32c", "--verify_fatal=1", "--randrepeat=1", "--randseed=42"}
 	vmtest.Fio(t, append(job, "--filename="+dev.BlockPath())...)
 	require.NoError(t, dev.Stop())
-	require.NoError(t, vmtest.WaitGone(dev.BlockPath(), 5*time.Second))
+	require.NoError(t, vmtest.WaitGone(dev.BlockPath(), time.Minute))
 	// The same job in verify-only mode reads the file directly.
 	vmtest.Fio(t, append(job, "--filename="+path, "--verify_only=1", "--direct=0")...)
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +32,10 @@ func TestVMBench(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "out")
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	// The matrix takes about a minute and a half in an idle VM; a loaded host makes that
+	// several times longer, and a bound that kills dadi bench ("signal: killed") then fails a
+	// test whose output is fine. The bound is for a hang.
+	ctx, cancel := context.WithTimeout(context.Background(), vmtest.Scale(20*time.Minute))
 	defer cancel()
 	cmd := exec.CommandContext(ctx, vmtest.Dadi(t), "bench", "--null", "256M", "--matrix", matrix, "-o", out)
 	var stderr bytes.Buffer
@@ -89,8 +93,11 @@ func TestVMBench(t *testing.T) {
 		if paths < 8 {
 			t.Errorf("%s: %d paths: no data drawn?", name, paths)
 		}
-		want := map[string]string{"iops": "q2 lz4/16k", "latency": "null_blk (kernel)", "heatmap": "x null_blk"}[kind]
-		if !strings.Contains(text, want) {
+		// The heat map names each cell's best configuration and its ratio to that one's
+		// reference; which configuration wins is a measurement (on a loaded host lz4 may beat
+		// raw), so either reference is right.
+		want := map[string]string{"iops": `q2 lz4/16k`, "latency": `null_blk \(kernel\)`, "heatmap": `[0-9]x (null_blk|loop)`}[kind]
+		if !regexp.MustCompile(want).MatchString(text) {
 			t.Errorf("%s: no %q in its text: %q", name, want, text)
 		}
 	}

@@ -70,8 +70,8 @@ auth:
 	cmd := exec.Command(bin, "serve", filepath.Join(dir, "config.yml"))
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr := &vmtest.LockedBuffer{}
+	cmd.Stderr = stderr
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	go func() {
@@ -82,27 +82,44 @@ auth:
 			r.mu.Unlock()
 		}
 	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get("http://" + r.host + "/v2/")
-		if err == nil {
-			resp.Body.Close()
-			require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "registry without auth")
-			return r
+	// A Go binary of 30 MB starting under TCG on a loaded host: minutes, polled.
+	var status int
+	var lastErr error
+	up := func() bool {
+		c := http.Client{Timeout: vmtest.Scale(10 * time.Second)}
+		resp, err := c.Get("http://" + r.host + "/v2/")
+		if err != nil {
+			lastErr = err
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("registry did not start: %v\n%s", err, stderr.String())
-		}
-		time.Sleep(100 * time.Millisecond)
+		resp.Body.Close()
+		status = resp.StatusCode
+		return true
 	}
+	if !vmtest.Poll(3*time.Minute, 100*time.Millisecond, up) {
+		t.Fatalf("registry did not start in %s (%s scales it): %v\n%s", vmtest.Scale(3*time.Minute), vmtest.ScaleEnv, lastErr, stderr.String())
+	}
+	require.Equal(t, http.StatusUnauthorized, status, "registry without auth")
+	return r
 }
 
-// blobGets counts the access-log lines of blob GETs of repo.
+// blobGets counts the access-log lines of blob GETs of repo. A log line follows its response,
+// later on a loaded host: the count is taken once it holds still for half a second.
 func (r *distRegistry) blobGets(repo string) int {
-	time.Sleep(200 * time.Millisecond) // the log line follows the response
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return strings.Count(r.log.String(), `"GET /v2/`+repo+`/blobs/sha256:`)
+	count := func() int {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return strings.Count(r.log.String(), `"GET /v2/`+repo+`/blobs/sha256:`)
+	}
+	n := count()
+	for deadline := time.Now().Add(vmtest.Scale(time.Minute)); ; {
+		time.Sleep(vmtest.Scale(500 * time.Millisecond))
+		m := count()
+		if m == n || time.Now().After(deadline) {
+			return m
+		}
+		n = m
+	}
 }
 
 func (r *distRegistry) push(t *testing.T, repo string, b []byte) string {
@@ -130,11 +147,17 @@ func writeGlobalConfig(t *testing.T, dir, host, user, pass string) string {
 	b, _ := json.Marshal(map[string]any{
 		"cacheConfig":      map[string]any{"cacheType": "file", "cacheDir": filepath.Join(dir, "cache"), "cacheSizeGB": 1},
 		"credentialConfig": map[string]any{"mode": "file", "path": cred},
-		"fetchConfig":      map[string]any{"timeoutMs": 20000, "attemptTimeoutMs": 5000},
+		"fetchConfig":      fetchBounds(5*time.Second, 20*time.Second),
 	})
 	p := filepath.Join(dir, "overlaybd.json")
 	require.NoError(t, os.WriteFile(p, b, 0o644))
 	return p
+}
+
+// fetchBounds is an overlaybd.json fetchConfig with per-request and per-read bounds, scaled.
+func fetchBounds(attempt, total time.Duration) map[string]any {
+	ms := func(d time.Duration) int64 { return vmtest.Scale(d).Milliseconds() }
+	return map[string]any{"attemptTimeoutMs": ms(attempt), "timeoutMs": ms(total)}
 }
 
 func hashDevice(t *testing.T, dev string) string {
@@ -149,7 +172,7 @@ func hashDevice(t *testing.T, dev string) string {
 
 func stopDaemon(t *testing.T, d *vmtest.Daemon) {
 	require.NoError(t, d.Cmd.Process.Signal(syscall.SIGTERM))
-	require.NoError(t, d.Wait(20*time.Second))
+	require.NoError(t, d.Wait(time.Minute))
 	requireGone(t, d.ID)
 }
 
@@ -269,7 +292,7 @@ func TestVMRegistryWrongCredentials(t *testing.T) {
 	start := time.Now()
 	out, err := dadi(t, "serve", "--config", cfg, "--global-config", global)
 	require.Error(t, err, out)
-	require.Less(t, time.Since(start), 30*time.Second)
+	require.Less(t, time.Since(start), vmtest.Scale(time.Minute), "wrong credentials were retried")
 	require.Contains(t, out, reg.host, out)
 	require.Contains(t, out, repo, out)
 	require.Equal(t, 1, strings.Count(out, "authentication failed"), out)

@@ -81,12 +81,11 @@ func TestVMTraceUblkImage(t *testing.T) {
 
 	devTrace := filepath.Join(dir, "dev.trace")
 	rec := exec.Command(vmtest.Dadi(t), "trace", "record", "--dev", d.Device, "-o", devTrace)
-	var recErr bytes.Buffer
-	rec.Stderr = &recErr
+	recErr := &vmtest.LockedBuffer{}
+	rec.Stderr = recErr
 	require.NoError(t, rec.Start())
-	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(recErr.String(), "tracing"); time.Sleep(20 * time.Millisecond) {
-		require.True(t, time.Now().Before(deadline), "no tracing line: %s", recErr.String())
-	}
+	tracing := func() bool { return strings.Contains(recErr.String(), "tracing") }
+	require.True(t, vmtest.Poll(2*time.Minute, 20*time.Millisecond, tracing), "no tracing line: %s", recErr.String())
 	var script strings.Builder
 	script.WriteString("cat")
 	for _, n := range names[:20] {
@@ -137,7 +136,7 @@ func TestVMTraceUblkImage(t *testing.T) {
 
 	vmtest.Run(t, "umount", mnt)
 	require.NoError(t, d.Cmd.Process.Signal(syscall.SIGTERM))
-	require.NoError(t, d.Wait(10*time.Second))
+	require.NoError(t, d.Wait(time.Minute))
 
 	// recordTracePath: an empty file records until the lock file goes, then the next serve
 	// replays what was recorded.
@@ -150,12 +149,8 @@ func TestVMTraceUblkImage(t *testing.T) {
 	vmtest.Run(t, "mount", "-o", "ro,noload", d.Device, mnt)
 	vmtest.Run(t, "sh", "-c", script.String())
 	require.NoError(t, os.Remove(tracePath+".lock"))
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if _, err := os.Stat(tracePath + ".ok"); err == nil {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "no .ok file: %s", d.Stderr())
-	}
+	okFile := func() bool { _, err := os.Stat(tracePath + ".ok"); return err == nil }
+	require.True(t, vmtest.Poll(2*time.Minute, 50*time.Millisecond, okFile), "no .ok file: %s", d.Stderr())
 	b, err = os.ReadFile(tracePath)
 	require.NoError(t, err)
 	served, err := engine.ParseTrace(b, tracePath)
@@ -163,14 +158,13 @@ func TestVMTraceUblkImage(t *testing.T) {
 	require.NotEmpty(t, served)
 	vmtest.Run(t, "umount", mnt)
 	require.NoError(t, d.Cmd.Process.Signal(syscall.SIGTERM))
-	require.NoError(t, d.Wait(10*time.Second))
+	require.NoError(t, d.Wait(time.Minute))
 
 	d = vmtest.StartDaemon(t, "--config", rcfg)
-	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(d.Stderr(), "prefetch: replay done"); time.Sleep(50 * time.Millisecond) {
-		require.True(t, time.Now().Before(deadline), "no replay: %s", d.Stderr())
-	}
+	replayed := func() bool { return strings.Contains(d.Stderr(), "prefetch: replay done") }
+	require.True(t, vmtest.Poll(2*time.Minute, 50*time.Millisecond, replayed), "no replay: %s", d.Stderr())
 	require.Contains(t, d.Stderr(), fmt.Sprintf("records=%d failed=0", len(served)))
 	require.NoError(t, d.Cmd.Process.Signal(syscall.SIGTERM))
-	require.NoError(t, d.Wait(10*time.Second))
+	require.NoError(t, d.Wait(time.Minute))
 	t.Logf("serve recorded %d records and replayed them", len(served))
 }

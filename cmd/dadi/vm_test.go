@@ -24,8 +24,8 @@ import (
 func dadi(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	// A bounded wait: a command that wrongly succeeds (serve runs until stopped) must fail the
-	// test, not hang it.
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	// test, not hang it. Minutes, as everything takes 10-30x longer under TCG.
+	ctx, cancel := context.WithTimeout(context.Background(), vmtest.Scale(5*time.Minute))
 	defer cancel()
 	out, err := exec.CommandContext(ctx, vmtest.Dadi(t), args...).CombinedOutput()
 	return string(out), err
@@ -51,8 +51,8 @@ func findRow(rows []deviceRow, id int) (deviceRow, bool) {
 
 func requireGone(t *testing.T, id int) {
 	t.Helper()
-	require.NoError(t, vmtest.WaitGone(fmt.Sprintf("/dev/ublkb%d", id), 10*time.Second))
-	require.NoError(t, vmtest.WaitGone(fmt.Sprintf("/dev/ublkc%d", id), 10*time.Second))
+	require.NoError(t, vmtest.WaitGone(fmt.Sprintf("/dev/ublkb%d", id), time.Minute))
+	require.NoError(t, vmtest.WaitGone(fmt.Sprintf("/dev/ublkc%d", id), time.Minute))
 	_, ok := findRow(listJSON(t), id)
 	require.False(t, ok, "device %d still listed", id)
 }
@@ -79,13 +79,13 @@ func TestVMServeLifecycle(t *testing.T) {
 
 	out, err := dadi(t, "stop", fmt.Sprint(d.ID))
 	require.NoError(t, err, out)
-	require.NoError(t, d.Wait(10*time.Second))
+	require.NoError(t, d.Wait(time.Minute))
 	requireGone(t, d.ID)
 
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		d := vmtest.StartDaemon(t, "--null", "64M")
 		require.NoError(t, d.Cmd.Process.Signal(sig))
-		require.NoError(t, d.Wait(10*time.Second), "exit after %v: %s", sig, d.Stderr())
+		require.NoError(t, d.Wait(time.Minute), "exit after %v: %s", sig, d.Stderr())
 		requireGone(t, d.ID)
 	}
 }
@@ -96,8 +96,8 @@ func TestVMSigkillWithoutRecovery(t *testing.T) {
 	vmtest.RequireUblk(t)
 	d := vmtest.StartDaemon(t, "--null", "64M")
 	require.NoError(t, d.Cmd.Process.Kill())
-	d.Wait(5 * time.Second)
-	require.NoError(t, vmtest.WaitGone(d.Device, 15*time.Second))
+	d.Wait(time.Minute)
+	require.NoError(t, vmtest.WaitGone(d.Device, time.Minute))
 	row, ok := findRow(listJSON(t), d.ID)
 	require.True(t, ok, "the dead device should still be listed")
 	require.False(t, row.DaemonAlive)
@@ -124,7 +124,7 @@ func TestVMRecoveryUnderLoad(t *testing.T) {
 	require.NoError(t, fio.Start())
 	time.Sleep(2 * time.Second)
 	require.NoError(t, d.Cmd.Process.Kill())
-	d.Wait(5 * time.Second)
+	d.Wait(time.Minute)
 	time.Sleep(500 * time.Millisecond) // I/O queues up in the kernel meanwhile
 
 	d2 := vmtest.StartDaemon(t, "--recover", fmt.Sprint(d.ID), "--file", path)
@@ -134,7 +134,7 @@ func TestVMRecoveryUnderLoad(t *testing.T) {
 	select {
 	case err := <-done:
 		require.NoError(t, err, fioOut.String())
-	case <-time.After(120 * time.Second):
+	case <-time.After(vmtest.Scale(5 * time.Minute)):
 		fio.Process.Kill()
 		t.Fatalf("fio did not finish after recovery:\n%s", fioOut.String())
 	}
@@ -144,7 +144,7 @@ func TestVMRecoveryUnderLoad(t *testing.T) {
 		require.Equal(t, "0", m[1], fioOut.String())
 	}
 	require.NoError(t, d2.Cmd.Process.Signal(syscall.SIGTERM))
-	require.NoError(t, d2.Wait(10*time.Second))
+	require.NoError(t, d2.Wait(time.Minute))
 	requireGone(t, d.ID)
 }
 
@@ -208,6 +208,6 @@ func TestVMExt4Files(t *testing.T) {
 	}
 	vmtest.Run(t, "umount", mnt)
 	require.NoError(t, d.Cmd.Process.Signal(syscall.SIGTERM))
-	require.NoError(t, d.Wait(10*time.Second))
+	require.NoError(t, d.Wait(time.Minute))
 	requireGone(t, d.ID)
 }

@@ -65,8 +65,12 @@ type Daemon struct {
 	Cmd    *exec.Cmd
 	Device string // /dev/ublkbN from the ready line
 	ID     int
-	stderr *bytes.Buffer
+	stderr *LockedBuffer
 }
+
+// readyWait bounds how long `dadi serve` may take to print its ready line (before Scale): under
+// TCG on a loaded host opening an image and adding a device takes tens of seconds.
+const readyWait = 3 * time.Minute
 
 // StartDaemon runs `dadi serve ARGS...` and waits for its ready line.
 func StartDaemon(t testing.TB, args ...string) *Daemon {
@@ -82,8 +86,8 @@ func StartDaemon(t testing.TB, args ...string) *Daemon {
 func TryStartDaemon(t testing.TB, args ...string) (*Daemon, error) {
 	t.Helper()
 	cmd := exec.Command(Dadi(t), append([]string{"serve"}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr := &LockedBuffer{}
+	cmd.Stderr = stderr // exec copies into it from its own goroutine while tests read it
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -91,7 +95,7 @@ func TryStartDaemon(t testing.TB, args ...string) (*Daemon, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	d := &Daemon{Cmd: cmd, stderr: &stderr}
+	d := &Daemon{Cmd: cmd, stderr: stderr}
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			cmd.Process.Kill()
@@ -118,18 +122,19 @@ func TryStartDaemon(t testing.TB, args ...string) (*Daemon, error) {
 		d.Device = strings.TrimPrefix(line, "ready ")
 		fmt.Sscanf(d.Device, "/dev/ublkb%d", &d.ID)
 		return d, nil
-	case <-time.After(60 * time.Second):
+	case <-time.After(Scale(readyWait)):
 		cmd.Process.Kill()
 		cmd.Wait()
-		return nil, fmt.Errorf("dadi serve %v: no ready line in 60s: %s", args, stderr.String())
+		return nil, fmt.Errorf("dadi serve %v: no ready line in %s (%s scales it): %s", args, Scale(readyWait), ScaleEnv, stderr.String())
 	}
 }
 
 // Stderr is what the daemon logged so far.
 func (d *Daemon) Stderr() string { return d.stderr.String() }
 
-// Wait waits for the daemon to exit, at most timeout.
+// Wait waits for the daemon to exit, at most Scale(timeout).
 func (d *Daemon) Wait(timeout time.Duration) error {
+	timeout = Scale(timeout)
 	done := make(chan error, 1)
 	go func() { done <- d.Cmd.Wait() }()
 	select {
@@ -137,22 +142,17 @@ func (d *Daemon) Wait(timeout time.Duration) error {
 		return err
 	case <-time.After(timeout):
 		d.Cmd.Process.Kill()
-		return fmt.Errorf("daemon did not exit within %s", timeout)
+		return fmt.Errorf("daemon did not exit within %s (%s scales it)", timeout, ScaleEnv)
 	}
 }
 
-// WaitGone waits until path no longer exists.
+// WaitGone waits until path no longer exists, at most Scale(timeout).
 func WaitGone(path string, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		if _, err := os.Stat(path); os.IsNotExist(err) {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s still exists after %s", path, timeout)
-		}
-		time.Sleep(20 * time.Millisecond)
+	gone := func() bool { _, err := os.Stat(path); return os.IsNotExist(err) }
+	if !Poll(timeout, 20*time.Millisecond, gone) {
+		return fmt.Errorf("%s still exists after %s (%s scales it)", path, Scale(timeout), ScaleEnv)
 	}
+	return nil
 }
 
 // FioJob is the part of one fio job's JSON result that tests read.
