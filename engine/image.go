@@ -25,8 +25,8 @@ type Image struct {
 	size   int64
 	cfg    *Config
 
-	pool      sync.Pool  // *scratch for ReadAt/WriteAt callers outside ublk queues
-	trace     traceState // prefetch replay and trace recording (prefetch.go)
+	pool      sync.Pool // *scratch for ReadAt/WriteAt callers outside ublk queues
+	hooks     hooks     // for prefetch: demand count, read observer, close hooks (hooks.go)
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -313,7 +313,7 @@ func (img *Image) Flush() error {
 // Close closes every layer.
 func (img *Image) Close() error {
 	img.closeOnce.Do(func() {
-		img.stopTrace()
+		img.runCloseHooks()
 		for _, l := range img.lowers {
 			if err := l.Close(); err != nil && img.closeErr == nil {
 				img.closeErr = err

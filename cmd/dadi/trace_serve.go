@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/dadi-dev/dadi/engine"
+	"github.com/dadi-dev/dadi/prefetch"
 )
 
 // overlaybdGlobalConfig is where overlaybd keeps prefetchConfig.concurrency.
@@ -21,7 +22,7 @@ func startImagePrefetch(img *engine.Image, log *slog.Logger) {
 	if err != nil {
 		log.Warn("prefetch: global config", "err", err)
 	}
-	mode, err := img.StartConfigPrefetch(engine.PrefetchOptions{Concurrency: conc, Logger: log})
+	mode, err := prefetch.StartConfig(img, prefetch.PrefetchOptions{Concurrency: conc, Logger: log})
 	if err != nil {
 		log.Error("prefetch: nothing will be prefetched", "mode", mode, "err", err)
 	}

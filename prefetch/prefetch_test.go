@@ -1,4 +1,4 @@
-package engine
+package prefetch
 
 import (
 	"os"
@@ -43,11 +43,11 @@ func TestTraceFromReadsCoversDemand(t *testing.T) {
 		reads = append(reads, r)
 	}
 	demand := [][]srcSpan{srcs[0].reads(), srcs[1].reads()}
-	recs, err := img.TraceFromReads(reads)
+	recs, err := TraceFromReads(img, reads)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckTrace(recs, img.BlobSizes(), "t"); err != nil {
+	if err := CheckTrace(recs, BlobSizes(img), "t"); err != nil {
 		t.Fatal(err)
 	}
 	for li, d := range demand {
@@ -73,7 +73,7 @@ func TestReplayReadsAndStops(t *testing.T) {
 	img, srcs := openTestImage(t, 0, false, bottom, top)
 	recs := []TraceRecord{{TraceRead, 0, 4096, 4096}, {TraceRead, 1, 8192, 512}, {TraceRead, 0, 1 << 20, 1 << 20}}
 	done := make(chan ReplayStats, 1)
-	img.Replay(recs, 2, nil, func(s ReplayStats) { done <- s })
+	Replay(img, recs, 2, nil, func(s ReplayStats) { done <- s })
 	st := <-done
 	if st.Done != 3 || st.Failed != 0 || st.Bytes != 4096+8192+1<<20 {
 		t.Fatalf("replay stats %+v", st)
@@ -89,7 +89,7 @@ func TestReplayReadsAndStops(t *testing.T) {
 	for i := range many {
 		many[i] = TraceRecord{TraceRead, 0, 4096, int64(i) * 4096}
 	}
-	img.Replay(many, 4, nil, func(s ReplayStats) { done <- s })
+	Replay(img, many, 4, nil, func(s ReplayStats) { done <- s })
 	time.Sleep(50 * time.Millisecond)
 	start := time.Now()
 	img.Close()
@@ -130,7 +130,7 @@ func TestReplayYieldsToDemand(t *testing.T) {
 		}()
 	}
 	time.Sleep(10 * time.Millisecond)
-	img.Replay(many, conc, nil, func(s ReplayStats) { done <- s })
+	Replay(img, many, conc, nil, func(s ReplayStats) { done <- s })
 	st := <-done
 	close(stop)
 	wg.Wait()
@@ -152,7 +152,7 @@ func TestRecordModeHandshake(t *testing.T) {
 	path := filepath.Join(dir, "trace")
 	os.WriteFile(path, nil, 0o644)
 	img, _ := openTestImage(t, 0, false, bottom, top)
-	mode, err := img.StartPrefetch(path, PrefetchOptions{LockPoll: 10 * time.Millisecond})
+	mode, err := Start(img, path, PrefetchOptions{LockPoll: 10 * time.Millisecond})
 	if err != nil || mode != PrefetchRecord {
 		t.Fatalf("mode %v err %v", mode, err)
 	}
@@ -162,7 +162,7 @@ func TestRecordModeHandshake(t *testing.T) {
 	for _, r := range reads {
 		img.ReadAt(buf[:r.Length], r.Offset)
 	}
-	want, err := img.TraceFromReads(reads)
+	want, err := TraceFromReads(img, reads)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestRecordModeHandshake(t *testing.T) {
 
 	img, srcs := openTestImage(t, 0, false, bottom, top)
 	done := make(chan ReplayStats, 1)
-	mode, err = img.StartPrefetch(path, PrefetchOptions{ReplayDone: func(s ReplayStats) { done <- s }})
+	mode, err = Start(img, path, PrefetchOptions{ReplayDone: func(s ReplayStats) { done <- s }})
 	if err != nil || mode != PrefetchReplay {
 		t.Fatalf("second open: mode %v err %v", mode, err)
 	}
@@ -207,7 +207,7 @@ func TestRecordModeDumpsOnClose(t *testing.T) {
 	path := filepath.Join(dir, "trace")
 	os.WriteFile(path, nil, 0o644)
 	img, _ := openTestImage(t, 0, false, bottom)
-	if _, err := img.StartPrefetch(path, PrefetchOptions{}); err != nil {
+	if _, err := Start(img, path, PrefetchOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	img.ReadAt(make([]byte, 4096), 0)

@@ -1,4 +1,4 @@
-package engine
+package prefetch
 
 import (
 	"bytes"
@@ -7,9 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/ext4"
 	"github.com/dadi-dev/dadi/lsmt"
 )
@@ -73,7 +75,7 @@ func fileListFiles() map[string][]byte {
 
 // blobSpans maps the data blocks of paths in the raw file system to the layer blob's byte
 // ranges, as a trace would.
-func blobSpans(t testing.TB, img *Image, raw []byte, paths ...string) []TraceRecord {
+func blobSpans(t testing.TB, img *engine.Image, raw []byte, paths ...string) []TraceRecord {
 	t.Helper()
 	fs, err := ext4.Open(bytes.NewReader(raw), int64(len(raw)))
 	if err != nil {
@@ -96,7 +98,7 @@ func blobSpans(t testing.TB, img *Image, raw []byte, paths ...string) []TraceRec
 			reads = append(reads, DeviceRead{r.Offset, r.Length})
 		}
 	}
-	recs, err := img.TraceFromReads(reads)
+	recs, err := TraceFromReads(img, reads)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,9 +123,11 @@ func TestFileListPrefetch(t *testing.T) {
 	unlisted := blobSpans(t, img, raw, "/usr/bin/other", "/etc/unlisted.conf")
 
 	list := filepath.Join(t.TempDir(), "prefetch.list")
-	writeFile(t, list, "/usr/bin/app\n/lib/libx.so.1\r\n\n  /etc/hostname\n/not/in/image\n/var/big.db")
+	if err := os.WriteFile(list, []byte("/usr/bin/app\n/lib/libx.so.1\r\n\n  /etc/hostname\n/not/in/image\n/var/big.db"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan ReplayStats, 1)
-	mode, err := img.StartPrefetch(list, PrefetchOptions{Concurrency: 1, ReplayDone: func(s ReplayStats) { done <- s }})
+	mode, err := Start(img, list, PrefetchOptions{Concurrency: 1, ReplayDone: func(s ReplayStats) { done <- s }})
 	if err != nil || mode != PrefetchFileList {
 		t.Fatalf("mode %v, err %v", mode, err)
 	}
@@ -163,7 +167,7 @@ func TestFileListPrefetch(t *testing.T) {
 		dataBytes += int64(r.Count)
 	}
 	t.Logf("%d records, %d KiB of file data; %d metadata reads, %d KiB", len(want), dataBytes>>10, len(meta), metaBytes>>10)
-	if img.trace.demand.Load() != 0 {
+	if img.DemandReads() != 0 {
 		t.Error("demand reads still counted")
 	}
 }
@@ -201,8 +205,12 @@ func TestFileListBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			layer, _ := ext4Layer(t, files, tc.damage)
 			img, srcs := openTestImage(t, 0, false, layer)
-			list := writeFile(t, filepath.Join(t.TempDir(), "list"), tc.list)
-			mode, err := img.StartPrefetch(list, PrefetchOptions{})
+			list := filepath.Join(t.TempDir(), "list")
+			if err := os.WriteFile(list, []byte(tc.list), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var replayed atomic.Bool
+			mode, err := Start(img, list, PrefetchOptions{ReplayDone: func(ReplayStats) { replayed.Store(true) }})
 			if mode != PrefetchFileList || !errors.Is(err, tc.want) {
 				t.Fatalf("mode %v, err %v; want file-list and %v", mode, err, tc.want)
 			}
@@ -210,7 +218,7 @@ func TestFileListBadInput(t *testing.T) {
 			n := len(srcs[0].reads())
 			time.Sleep(10 * time.Millisecond)
 			img.Close()
-			if img.LastReplay() != nil || len(srcs[0].reads()) != n {
+			if replayed.Load() || len(srcs[0].reads()) != n {
 				t.Fatal("replayed after an error")
 			}
 		})

@@ -1,10 +1,11 @@
-package engine
+package prefetch
 
 import (
 	"math/rand/v2"
 	"testing"
 	"time"
 
+	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/internal/vmtest"
 )
 
@@ -23,7 +24,7 @@ func startupReads(disk int64) []DeviceRead {
 	return reads
 }
 
-func runStartup(t testing.TB, img *Image, reads []DeviceRead) time.Duration {
+func runStartup(t testing.TB, img *engine.Image, reads []DeviceRead) time.Duration {
 	buf := make([]byte, 64<<10)
 	start := time.Now()
 	for _, r := range reads {
@@ -66,11 +67,11 @@ func fetchedPages(srcs []*testSource) int {
 
 // recordStartup runs the startup on an image without latency and returns the trace made of it.
 func recordStartup(t testing.TB, reads []DeviceRead, layers ...string) []TraceRecord {
-	rec, _ := openTestImage(t, 0, true, layers...)
-	rec.StartRecording()
-	runStartup(t, rec, reads)
-	recs, err := rec.TraceFromReads(rec.StopRecording())
-	rec.Close()
+	img, _ := openTestImage(t, 0, true, layers...)
+	rec := StartRecording(img)
+	runStartup(t, img, reads)
+	recs, err := TraceFromReads(img, rec.Stop())
+	img.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func TestColdStartPrefetch(t *testing.T) {
 	warm, srcs := openTestImage(t, latency, true, bottom, top)
 	defer warm.Close()
 	done := make(chan ReplayStats, 1)
-	warm.Replay(recs, DefaultPrefetchConcurrency, nil, func(s ReplayStats) { done <- s })
+	Replay(warm, recs, DefaultPrefetchConcurrency, nil, func(s ReplayStats) { done <- s })
 	st := waitReplay(t, done)
 	prefetched := fetchedPages(srcs)
 	runStartup(t, warm, reads)
@@ -124,7 +125,7 @@ func BenchmarkColdStartPrefetch(b *testing.B) {
 		cold.Close()
 		warm, _ := openTestImage(b, latency, true, bottom, top)
 		done := make(chan ReplayStats, 1)
-		warm.Replay(recs, DefaultPrefetchConcurrency, nil, func(s ReplayStats) { done <- s })
+		Replay(warm, recs, DefaultPrefetchConcurrency, nil, func(s ReplayStats) { done <- s })
 		tPrefetch += runStartup(b, warm, reads)
 		waitReplay(b, done)
 		warm.Close()

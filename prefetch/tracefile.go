@@ -1,4 +1,4 @@
-package engine
+package prefetch
 
 import (
 	"encoding/binary"

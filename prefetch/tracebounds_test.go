@@ -1,4 +1,4 @@
-package engine
+package prefetch
 
 import (
 	"bytes"
@@ -80,7 +80,7 @@ func TestReplayRefusesOutOfImage(t *testing.T) {
 	l := buildTraceLayer(t, dir, "l0", 1<<20, map[int64][]byte{0: tracePattern(0, 65536)}, lsmt.CommitOptions{})
 	img, srcs := openTestImage(t, 0, false, l)
 	defer img.Close()
-	blob := img.BlobSizes()[0]
+	blob := BlobSizes(img)[0]
 	for _, r := range []TraceRecord{
 		{TraceRead, 1, 4096, 0},
 		{TraceRead, 0, 4096, blob},
@@ -88,7 +88,7 @@ func TestReplayRefusesOutOfImage(t *testing.T) {
 		{TraceRead, 0, 4096, -4096},
 	} {
 		done := false
-		err := img.Replay([]TraceRecord{{TraceRead, 0, 512, 0}, r}, 2, nil, func(ReplayStats) { done = true })
+		err := Replay(img, []TraceRecord{{TraceRead, 0, 512, 0}, r}, 2, nil, func(ReplayStats) { done = true })
 		if !errors.Is(err, ErrBadTrace) || done {
 			t.Errorf("%+v: err %v, done %v; want ErrBadTrace and no replay", r, err, done)
 		}
@@ -106,7 +106,7 @@ func TestTraceFromReadsOutOfImage(t *testing.T) {
 	l := buildTraceLayer(t, dir, "l0", 1<<20, map[int64][]byte{0: tracePattern(0, 65536)}, lsmt.CommitOptions{})
 	img, _ := openTestImage(t, 0, false, l)
 	defer img.Close()
-	if recs, err := img.TraceFromReads([]DeviceRead{{0, 4096}, {1<<20 - 4096, 4096}}); err != nil || len(recs) == 0 {
+	if recs, err := TraceFromReads(img, []DeviceRead{{0, 4096}, {1<<20 - 4096, 4096}}); err != nil || len(recs) == 0 {
 		t.Fatalf("reads inside the disk: %v, %d records", err, len(recs))
 	}
 	for _, r := range []DeviceRead{
@@ -117,7 +117,7 @@ func TestTraceFromReadsOutOfImage(t *testing.T) {
 		{0, -1},
 		{math.MinInt64, 512},
 	} {
-		_, err := img.TraceFromReads([]DeviceRead{{0, 512}, r})
+		_, err := TraceFromReads(img, []DeviceRead{{0, 512}, r})
 		if !errors.Is(err, ErrBadTrace) || !strings.Contains(err.Error(), "read 1 (") {
 			t.Errorf("%+v: err %v, want ErrBadTrace naming read 1", r, err)
 		} else {
@@ -133,18 +133,18 @@ func TestRecordingSkipsReadsPastTheDisk(t *testing.T) {
 	l := buildTraceLayer(t, dir, "l0", 1<<20, map[int64][]byte{0: tracePattern(0, 65536)}, lsmt.CommitOptions{})
 	img, _ := openTestImage(t, 0, false, l)
 	defer img.Close()
-	img.StartRecording()
+	rec := StartRecording(img)
 	buf := make([]byte, 4096)
 	img.ReadAt(buf, 1<<20)
 	img.ReadAt(buf, 1<<20-2048)
 	if _, err := img.ReadAt(buf, 0); err != nil {
 		t.Fatal(err)
 	}
-	reads := img.StopRecording()
+	reads := rec.Stop()
 	if len(reads) != 1 || reads[0] != (DeviceRead{0, 4096}) {
 		t.Errorf("recorded %+v, want only the read inside the disk", reads)
 	}
-	if _, err := img.TraceFromReads(reads); err != nil {
+	if _, err := TraceFromReads(img, reads); err != nil {
 		t.Error(err)
 	}
 }

@@ -1,4 +1,4 @@
-package engine
+package prefetch
 
 import (
 	"encoding/json"
@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/fetch/fetchtest"
+	"github.com/dadi-dev/dadi/internal/imagetest"
 )
 
 // remoteStack pushes layer files to reg and writes a config.v1.json whose lowers are all
@@ -38,7 +40,7 @@ type remoteColdStart struct {
 	reg   *fetchtest.Registry
 	cfg   string
 	reads []DeviceRead
-	start func() *Image // the image on an empty cache of its own
+	start func() *engine.Image // the image on an empty cache of its own
 }
 
 func newRemoteColdStart(t testing.TB) *remoteColdStart {
@@ -47,9 +49,9 @@ func newRemoteColdStart(t testing.TB) *remoteColdStart {
 	r := &remoteColdStart{reads: startupReads(16 << 20), reg: fetchtest.New(t, fetchtest.Options{DirectBlobs: true})}
 	trace := filepath.Join(t.TempDir(), "startup.trace")
 	r.cfg = remoteStack(t, r.reg, "coldstart/remote", trace, bottom, top)
-	r.start = func() *Image {
+	r.start = func() *engine.Image {
 		tr := &fetchtest.Faults{Latency: latency}
-		img, err := OpenImage(r.cfg, OpenOptions{Fetch: remoteClient(t, remoteGlobal(t), tr), ReadOnly: true})
+		img, err := engine.OpenImage(r.cfg, engine.OpenOptions{Fetch: imagetest.FetchClient(t, imagetest.GlobalConfig(t), tr), ReadOnly: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +62,7 @@ func newRemoteColdStart(t testing.TB) *remoteColdStart {
 		t.Fatal(err)
 	}
 	img := r.start()
-	if mode, err := img.StartConfigPrefetch(PrefetchOptions{LockPoll: 5 * time.Millisecond}); err != nil || mode != PrefetchRecord {
+	if mode, err := StartConfig(img, PrefetchOptions{LockPoll: 5 * time.Millisecond}); err != nil || mode != PrefetchRecord {
 		t.Fatalf("record: mode %v, err %v", mode, err)
 	}
 	waitFile(t, trace+".lock", false)
@@ -73,10 +75,10 @@ func newRemoteColdStart(t testing.TB) *remoteColdStart {
 }
 
 // replay opens the image with the recorded trace replayed by the engine as it opens.
-func (r *remoteColdStart) replay(t testing.TB) (*Image, <-chan ReplayStats) {
+func (r *remoteColdStart) replay(t testing.TB) (*engine.Image, <-chan ReplayStats) {
 	img := r.start()
 	done := make(chan ReplayStats, 1)
-	mode, err := img.StartConfigPrefetch(PrefetchOptions{ReplayDone: func(s ReplayStats) { done <- s }})
+	mode, err := StartConfig(img, PrefetchOptions{ReplayDone: func(s ReplayStats) { done <- s }})
 	if err != nil || mode != PrefetchReplay {
 		t.Fatalf("replay: mode %v, err %v", mode, err)
 	}

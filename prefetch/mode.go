@@ -1,4 +1,4 @@
-package engine
+package prefetch
 
 import (
 	"errors"
@@ -8,6 +8,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/dadi-dev/dadi/engine"
 )
 
 // PrefetchMode is what a config's recordTracePath asks for, decided as overlaybd decides it.
@@ -59,15 +61,15 @@ type PrefetchOptions struct {
 	ReplayDone func(ReplayStats)
 }
 
-// StartConfigPrefetch acts on the recordTracePath of the image's config (see StartPrefetch).
-func (img *Image) StartConfigPrefetch(o PrefetchOptions) (PrefetchMode, error) {
-	if img.cfg == nil || img.cfg.RecordTracePath == "" {
+// StartConfig acts on the recordTracePath of the image's config (see StartPrefetch).
+func StartConfig(img *engine.Image, o PrefetchOptions) (PrefetchMode, error) {
+	if c := img.Config(); c == nil || c.RecordTracePath == "" {
 		return PrefetchDisabled, nil
 	}
-	return img.StartPrefetch(img.cfg.RecordTracePath, o)
+	return Start(img, img.Config().RecordTracePath, o)
 }
 
-// StartPrefetch honours overlaybd's trace modes for path:
+// Start honours overlaybd's trace modes for path:
 //   - no file: nothing;
 //   - an empty file: record. PATH.lock is created; the image keeps its demand reads until the
 //     lock file is removed (looked for every LockPoll) or the image closes, then writes the
@@ -75,7 +77,7 @@ func (img *Image) StartConfigPrefetch(o PrefetchOptions) (PrefetchMode, error) {
 //   - a trace file: check it whole against the stack, then replay it in the background
 //     (Replay). A bad trace is an ErrBadTrace error and nothing is replayed;
 //   - any other file: a list of paths inside the image's file system to prefetch (ListTrace).
-func (img *Image) StartPrefetch(path string, o PrefetchOptions) (PrefetchMode, error) {
+func Start(img *engine.Image, path string, o PrefetchOptions) (PrefetchMode, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -85,7 +87,7 @@ func (img *Image) StartPrefetch(path string, o PrefetchOptions) (PrefetchMode, e
 	}
 	switch mode {
 	case PrefetchRecord:
-		return mode, img.startRecordMode(path, o)
+		return mode, startRecordMode(img, path, o)
 	case PrefetchReplay:
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -95,29 +97,29 @@ func (img *Image) StartPrefetch(path string, o PrefetchOptions) (PrefetchMode, e
 		if err != nil {
 			return mode, err
 		}
-		if err := CheckTrace(recs, img.BlobSizes(), path); err != nil {
+		if err := CheckTrace(recs, BlobSizes(img), path); err != nil {
 			return mode, err
 		}
-		return mode, img.Replay(recs, o.Concurrency, o.Logger, o.ReplayDone)
+		return mode, Replay(img, recs, o.Concurrency, o.Logger, o.ReplayDone)
 	default:
-		recs, err := img.FileListTrace(path, o.Logger)
+		recs, err := FileListTrace(img, path, o.Logger)
 		if err != nil {
 			return mode, err
 		}
-		return mode, img.Replay(recs, o.Concurrency, o.Logger, o.ReplayDone)
+		return mode, Replay(img, recs, o.Concurrency, o.Logger, o.ReplayDone)
 	}
 }
 
 // BlobSizes are the sizes of the lowers' blobs, bottom first.
-func (img *Image) BlobSizes() []int64 {
-	s := make([]int64, len(img.lowers))
-	for i, l := range img.lowers {
+func BlobSizes(img *engine.Image) []int64 {
+	s := make([]int64, len(img.Lowers()))
+	for i, l := range img.Lowers() {
 		s[i] = l.Source().Size()
 	}
 	return s
 }
 
-func (img *Image) startRecordMode(path string, o PrefetchOptions) error {
+func startRecordMode(img *engine.Image, path string, o PrefetchOptions) error {
 	lock, ok := path+".lock", path+".ok"
 	// overlaybd creates the lock exclusively and goes on whether or not it already existed.
 	if f, err := os.OpenFile(lock, os.O_RDWR|os.O_CREATE|os.O_TRUNC|os.O_EXCL, 0o666); err == nil {
@@ -127,11 +129,11 @@ func (img *Image) startRecordMode(path string, o PrefetchOptions) error {
 	if poll <= 0 {
 		poll = time.Second
 	}
-	img.StartRecording()
+	rec := StartRecording(img)
 	var once sync.Once
 	dump := func() {
 		once.Do(func() {
-			n, err := img.dumpTrace(path, lock, ok)
+			n, err := dumpTrace(img, rec, path, lock, ok)
 			if err != nil {
 				o.Logger.Error("prefetch: writing the recorded trace", "path", path, "err", err)
 				return
@@ -156,9 +158,9 @@ func (img *Image) startRecordMode(path string, o PrefetchOptions) error {
 			}
 		}
 	}()
-	if !img.onClose(func() { close(quit); <-exited; dump() }) {
+	if !img.OnClose(func() { close(quit); <-exited; dump() }) {
 		close(quit)
-		img.StopRecording()
+		rec.Stop()
 		return fmt.Errorf("image is closed")
 	}
 	o.Logger.Info("prefetch: recording", "trace", path, "stop by removing", lock)
@@ -167,8 +169,8 @@ func (img *Image) startRecordMode(path string, o PrefetchOptions) error {
 
 // dumpTrace writes the recorded reads to path as a trace, then removes the lock file and
 // creates the ok file, the order overlaybd's users wait on.
-func (img *Image) dumpTrace(path, lock, ok string) (int, error) {
-	recs, err := img.TraceFromReads(img.StopRecording())
+func dumpTrace(img *engine.Image, rec *Recorder, path, lock, ok string) (int, error) {
+	recs, err := TraceFromReads(img, rec.Stop())
 	if err != nil {
 		return 0, err
 	}

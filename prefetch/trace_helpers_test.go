@@ -1,4 +1,4 @@
-package engine
+package prefetch
 
 import (
 	"os"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/internal/vmtest"
 	"github.com/dadi-dev/dadi/lsmt"
 )
@@ -113,7 +114,7 @@ func (s *testSource) resetLog() {
 }
 
 // openTestImage opens layer files bottom first, each through a testSource.
-func openTestImage(t testing.TB, delay time.Duration, cache bool, paths ...string) (*Image, []*testSource) {
+func openTestImage(t testing.TB, delay time.Duration, cache bool, paths ...string) (*engine.Image, []*testSource) {
 	t.Helper()
 	var lowers []*lsmt.ROLayer
 	var srcs []*testSource
@@ -131,7 +132,7 @@ func openTestImage(t testing.TB, delay time.Duration, cache bool, paths ...strin
 		lowers = append(lowers, l)
 		srcs = append(srcs, s)
 	}
-	img, err := NewImage(lowers, nil)
+	img, err := engine.NewImage(lowers, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package engine
+package prefetch
 
 import (
 	"context"
@@ -8,58 +8,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/lsmt"
 )
 
 // DefaultPrefetchConcurrency is overlaybd's prefetchConfig.concurrency default.
 const DefaultPrefetchConcurrency = 16
-
-// traceState is what an Image keeps for prefetch and recording. Its zero value does nothing:
-// the read path then pays two atomic adds and one atomic load per request.
-type traceState struct {
-	demand atomic.Int64                 // demand reads in flight
-	rec    atomic.Pointer[readRecorder] // set while recording
-	mu     sync.Mutex                   // guards stops and closed
-	stops  []func()                     // run by Close before the layers close
-	closed bool
-	replay atomic.Pointer[ReplayStats] // the last replay's figures, once it ends
-}
-
-// demandStart marks a demand read of the disk; recording notes it. It is called by the queue
-// targets and ReadAt, never by prefetch.
-func (img *Image) demandStart(off int64, n uint32) {
-	img.trace.demand.Add(1)
-	// A read beyond the disk fails and moves no blob bytes: it has no place in a trace, and
-	// TraceFromReads would refuse the whole recording for it.
-	if r := img.trace.rec.Load(); r != nil && off >= 0 && int64(n) <= img.size-off {
-		r.note(off, int64(n))
-	}
-}
-
-func (img *Image) demandDone() { img.trace.demand.Add(-1) }
-
-// onClose registers f to run when the image closes, before its layers close. It returns false,
-// registering nothing, once the image is closing.
-func (img *Image) onClose(f func()) bool {
-	img.trace.mu.Lock()
-	defer img.trace.mu.Unlock()
-	if img.trace.closed {
-		return false
-	}
-	img.trace.stops = append(img.trace.stops, f)
-	return true
-}
-
-// stopTrace ends prefetch and recording; Close calls it first.
-func (img *Image) stopTrace() {
-	img.trace.mu.Lock()
-	stops := img.trace.stops
-	img.trace.stops, img.trace.closed = nil, true
-	img.trace.mu.Unlock()
-	for i := len(stops) - 1; i >= 0; i-- {
-		stops[i]()
-	}
-}
 
 // ReplayStats are the figures of one replay.
 type ReplayStats struct {
@@ -79,8 +33,8 @@ type ReplayStats struct {
 // concurrency, so a burst of demand reads never queues behind prefetch at the sources. Close
 // stops the replay (between reads) and waits for it. done, if not nil, is called with the
 // figures when the replay ends; it is not called when the records are refused.
-func (img *Image) Replay(recs []TraceRecord, concurrency int, log *slog.Logger, done func(ReplayStats)) error {
-	if err := CheckTrace(recs, img.BlobSizes(), "replay"); err != nil {
+func Replay(img *engine.Image, recs []TraceRecord, concurrency int, log *slog.Logger, done func(ReplayStats)) error {
+	if err := CheckTrace(recs, BlobSizes(img), "replay"); err != nil {
 		return err
 	}
 	if concurrency <= 0 {
@@ -91,7 +45,7 @@ func (img *Image) Replay(recs []TraceRecord, concurrency int, log *slog.Logger, 
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	if !img.onClose(func() { cancel(); wg.Wait() }) {
+	if !img.OnClose(func() { cancel(); wg.Wait() }) {
 		cancel()
 		return nil
 	}
@@ -115,14 +69,14 @@ func (img *Image) Replay(recs []TraceRecord, concurrency int, log *slog.Logger, 
 			if r.Op != TraceRead {
 				continue
 			}
-			for active.Load()+img.trace.demand.Load() >= int64(concurrency) {
+			for active.Load()+img.DemandReads() >= int64(concurrency) {
 				if ctx.Err() != nil {
 					return
 				}
 				time.Sleep(50 * time.Microsecond)
 			}
 			active.Add(1)
-			src := img.lowers[r.Layer].Source()
+			src := img.Lowers()[r.Layer].Source()
 			err := lsmt.ReadFull(src, src.Name(), buf[:r.Count], r.Offset)
 			active.Add(-1)
 			st.Lock()
@@ -136,7 +90,7 @@ func (img *Image) Replay(recs []TraceRecord, concurrency int, log *slog.Logger, 
 			st.Unlock()
 		}
 	}
-	log.Info("prefetch: replay", "records", len(recs), "layers", len(img.lowers), "concurrency", concurrency)
+	log.Info("prefetch: replay", "records", len(recs), "layers", len(img.Lowers()), "concurrency", concurrency)
 	wg.Add(concurrency)
 	for range concurrency {
 		go worker()
@@ -145,7 +99,6 @@ func (img *Image) Replay(recs []TraceRecord, concurrency int, log *slog.Logger, 
 		wg.Wait()
 		s := st.ReplayStats
 		s.Elapsed, s.Stopped = time.Since(start), ctx.Err() != nil
-		img.trace.replay.Store(&s)
 		log.Info("prefetch: replay done", "records", s.Done, "failed", s.Failed,
 			"MiB", fmt.Sprintf("%.1f", float64(s.Bytes)/(1<<20)), "elapsed", s.Elapsed.Round(time.Millisecond), "stopped", s.Stopped)
 		if done != nil {
@@ -154,6 +107,3 @@ func (img *Image) Replay(recs []TraceRecord, concurrency int, log *slog.Logger, 
 	}()
 	return nil
 }
-
-// LastReplay returns the figures of the last replay that ended, or nil.
-func (img *Image) LastReplay() *ReplayStats { return img.trace.replay.Load() }

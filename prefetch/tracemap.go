@@ -1,8 +1,9 @@
-package engine
+package prefetch
 
 import (
 	"fmt"
 
+	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/index"
 	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/dadi-dev/dadi/zfile"
@@ -20,15 +21,16 @@ type DeviceRead struct {
 // blob and give no record. A range already recorded is not recorded again, and a record that
 // continues the previous one of the same layer is merged into it (up to TraceMaxIO). A read
 // that does not lie inside the disk is an ErrBadTrace error naming it, and gives no records.
-func (img *Image) TraceFromReads(reads []DeviceRead) ([]TraceRecord, error) {
+func TraceFromReads(img *engine.Image, reads []DeviceRead) ([]TraceRecord, error) {
+	size := img.Size()
 	for i, r := range reads {
 		// Offset first, so that size-Offset cannot wrap.
-		if r.Offset < 0 || r.Length < 0 || r.Offset > img.size || r.Length > img.size-r.Offset {
-			return nil, fmt.Errorf("%w: read %d (%d bytes at %d) lies outside the %d-byte disk", ErrBadTrace, i, r.Length, r.Offset, img.size)
+		if r.Offset < 0 || r.Length < 0 || r.Offset > size || r.Length > size-r.Offset {
+			return nil, fmt.Errorf("%w: read %d (%d bytes at %d) lies outside the %d-byte disk", ErrBadTrace, i, r.Length, r.Offset, size)
 		}
 	}
-	tarOff := make([]int64, len(img.lowers))
-	for i, l := range img.lowers {
+	tarOff := make([]int64, len(img.Lowers()))
+	for i, l := range img.Lowers() {
 		off, _, ok, err := zfile.UnwrapTar(l.Source(), l.Source().Size())
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", l.Name(), err)
@@ -41,7 +43,7 @@ func (img *Image) TraceFromReads(reads []DeviceRead) ([]TraceRecord, error) {
 	for _, r := range reads {
 		// Inside the disk, checked above: the sums cannot wrap.
 		start := r.Offset / lsmt.SectorSize
-		end := min((r.Offset+r.Length+lsmt.SectorSize-1)/lsmt.SectorSize, img.size/lsmt.SectorSize)
+		end := min((r.Offset+r.Length+lsmt.SectorSize-1)/lsmt.SectorSize, size/lsmt.SectorSize)
 		if end <= start {
 			continue
 		}
@@ -51,7 +53,7 @@ func (img *Image) TraceFromReads(reads []DeviceRead) ([]TraceRecord, error) {
 }
 
 type traceMapper struct {
-	img     *Image
+	img     *engine.Image
 	tarOff  []int64
 	seen    map[TraceRecord]bool
 	out     []TraceRecord
@@ -60,11 +62,12 @@ type traceMapper struct {
 
 // device maps a sector range of the disk: the upper first, the lowers for what it lacks.
 func (m *traceMapper) device(sec, n uint64) {
-	if m.img.upper == nil {
+	up := m.img.UpperLayer()
+	if up == nil {
 		m.lowers(sec, n)
 		return
 	}
-	m.up = m.img.upper.Lookup(sec, n, m.up[:0])
+	m.up = up.Lookup(sec, n, m.up[:0])
 	for _, e := range m.up {
 		if e.Kind == index.Unmapped {
 			m.lowers(e.Offset, e.Length)
@@ -73,12 +76,12 @@ func (m *traceMapper) device(sec, n uint64) {
 }
 
 func (m *traceMapper) lowers(sec, n uint64) {
-	m.low = m.img.merged.Lookup(sec, n, m.low[:0])
+	m.low = m.img.Merged().Lookup(sec, n, m.low[:0])
 	for _, e := range m.low {
 		if e.Kind != index.Data {
 			continue
 		}
-		l := m.img.lowers[e.Layer]
+		l := m.img.Lowers()[e.Layer]
 		off, n := int64(e.MOffset)*lsmt.SectorSize, int64(e.Length)*lsmt.SectorSize
 		if l.ZFile != nil {
 			off, n = l.ZFile.StoredRange(off, n)

@@ -1,4 +1,4 @@
-package engine
+package prefetch
 
 import (
 	"bufio"
@@ -10,14 +10,14 @@ import (
 	"os"
 	"strings"
 
+	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/ext4"
-	"github.com/dadi-dev/dadi/lsmt"
 )
 
 // ListTrace turns overlaybd's prefetch file list (one path inside the image's file system a
 // line) into trace records.
-func (img *Image) ListTrace(path string) ([]TraceRecord, error) {
-	return img.FileListTrace(path, slog.Default())
+func ListTrace(img *engine.Image, path string) ([]TraceRecord, error) {
+	return FileListTrace(img, path, slog.Default())
 }
 
 // FileListTrace turns overlaybd's prefetch file list into trace records: the blobs' bytes
@@ -28,7 +28,7 @@ func (img *Image) ListTrace(path string) ([]TraceRecord, error) {
 // that breaks the format (ext4.ErrCorrupt), is an error and gives no records. The metadata
 // read to find the files (superblock, inodes, directories, extent trees) is read through the
 // image as the kernel would, but is neither a demand read nor part of the records.
-func (img *Image) FileListTrace(path string, log *slog.Logger) ([]TraceRecord, error) {
+func FileListTrace(img *engine.Image, path string, log *slog.Logger) ([]TraceRecord, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -37,7 +37,7 @@ func (img *Image) FileListTrace(path string, log *slog.Logger) ([]TraceRecord, e
 	if err != nil {
 		return nil, err
 	}
-	fs, err := ext4.Open(metaReader{img}, img.size)
+	fs, err := ext4.Open(metaReader{img}, img.Size())
 	if err != nil {
 		return nil, fmt.Errorf("%s: image file system: %w", path, err)
 	}
@@ -59,7 +59,7 @@ func (img *Image) FileListTrace(path string, log *slog.Logger) ([]TraceRecord, e
 			reads = append(reads, DeviceRead{Offset: r.Offset, Length: r.Length})
 		}
 	}
-	return img.TraceFromReads(reads)
+	return TraceFromReads(img, reads)
 }
 
 // parseFileList splits a file list into its paths.
@@ -83,30 +83,13 @@ func parseFileList(b []byte, name string) ([]string, error) {
 	return paths, nil
 }
 
-// metaReader reads the image for the file-list walk: any byte range (the image reads whole
-// sectors), not counted as a demand read nor recorded.
-type metaReader struct{ img *Image }
+// metaReader reads the image for the file-list walk: any byte range, not counted as a demand
+// read nor recorded.
+type metaReader struct{ img *engine.Image }
 
 func (m metaReader) ReadAt(p []byte, off int64) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	start := off / lsmt.SectorSize * lsmt.SectorSize
-	end := (off + int64(len(p)) + lsmt.SectorSize - 1) / lsmt.SectorSize * lsmt.SectorSize
-	if off < 0 || end > m.img.size {
-		return 0, fmt.Errorf("read of %d bytes at %d beyond the %d-byte disk", len(p), off, m.img.size)
-	}
-	buf := p
-	if start != off || end != off+int64(len(p)) {
-		buf = make([]byte, end-start)
-	}
-	sc := m.img.pool.Get().(*scratch)
-	defer m.img.pool.Put(sc)
-	if err := m.img.read(buf, start, sc); err != nil {
+	if err := m.img.ReadUntraced(p, off); err != nil {
 		return 0, err
-	}
-	if &buf[0] != &p[0] {
-		copy(p, buf[off-start:])
 	}
 	return len(p), nil
 }

@@ -1,4 +1,4 @@
-package engine
+package prefetch
 
 import (
 	"encoding/binary"
@@ -109,7 +109,7 @@ func TestStartPrefetchBadTrace(t *testing.T) {
 		img, srcs := openTestImage(t, 0, false, l)
 		p := filepath.Join(dir, name+".trace")
 		os.WriteFile(p, b, 0o644)
-		mode, err := img.StartPrefetch(p, PrefetchOptions{})
+		mode, err := Start(img, p, PrefetchOptions{})
 		if name == "magic" {
 			// Without the magic, overlaybd reads the file as a list of paths.
 			if mode != PrefetchFileList {
