@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/dadi-dev/dadi/fetch"
 	"github.com/dadi-dev/dadi/internal/atomicfile"
 	"github.com/dadi-dev/dadi/internal/fixtures"
 	"github.com/dadi-dev/dadi/lsmt"
@@ -132,7 +133,7 @@ func TestConfigFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{cfg, filepath.Join(dir, "a.lsmt"), "/abs/b.lsmt", filepath.Join(dir, "blobs/c", localBlobName),
+	want := []string{cfg, filepath.Join(dir, "a.lsmt"), "/abs/b.lsmt", filepath.Join(dir, "blobs/c", fetch.CommitFileName),
 		filepath.Join(dir, "u/data"), "/i/index"}
 	if !slices.Equal(got, want) {
 		t.Errorf("ConfigFiles = %q, want %q", got, want)

@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"path/filepath"
-
 	"github.com/dadi-dev/dadi/internal/atomicfile"
 	"github.com/dadi-dev/dadi/lsmt"
 )
@@ -21,7 +19,7 @@ func (c *Config) Files() []string {
 			fs = append(fs, c.path(l.File))
 		}
 		if l.Dir != "" {
-			fs = append(fs, filepath.Join(c.path(l.Dir), localBlobName))
+			fs = append(fs, c.downloadedPath(l))
 		}
 	}
 	if c.Upper != nil {

@@ -2,8 +2,6 @@ package engine
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"sync"
 
 	"github.com/dadi-dev/dadi/fetch"
@@ -44,15 +42,11 @@ func (s *remoteSource) Close() error {
 // openLower opens lower i: its file, the blob already downloaded into its dir, or the blob in
 // the registry.
 func openLower(c *Config, i int, o OpenOptions, rs **remoteSet) (*lsmt.ROLayer, error) {
-	l := c.Lowers[i]
-	if l.File != "" || l.Digest == "" || c.RepoBlobURL == "" {
-		p, err := c.LowerPath(i)
-		if err != nil {
-			return nil, err
-		}
-		return lsmt.OpenLayerFile(p)
+	kind, p, err := c.LocateLower(i)
+	if err != nil {
+		return nil, err
 	}
-	if p := filepath.Join(c.path(l.Dir), localBlobName); fileExists(p) {
+	if kind != LowerRemote {
 		return lsmt.OpenLayerFile(p)
 	}
 	if *rs == nil {
@@ -62,12 +56,7 @@ func openLower(c *Config, i int, o OpenOptions, rs **remoteSet) (*lsmt.ROLayer, 
 		}
 		*rs = set
 	}
-	return (*rs).open(c, l)
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+	return (*rs).open(c, c.Lowers[i])
 }
 
 func newRemoteSet(c *Config, o OpenOptions) (*remoteSet, error) {

@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -71,22 +70,16 @@ func runPull(cmd *cobra.Command, configPath, globalPath string) error {
 	var total int64
 	out := cmd.OutOrStdout()
 	for i, l := range c.Lowers {
-		if l.File != "" || l.Digest == "" {
+		kind, _, err := c.LocateLower(i)
+		switch {
+		case err != nil:
+			return fmt.Errorf("lowers[%d] in %s: %w", i, configPath, err)
+		case kind == engine.LowerFile:
 			fmt.Fprintf(out, "lowers[%d]: local file, skipped\n", i)
 			continue
-		}
-		if l.Dir != "" {
-			dir := l.Dir
-			if !filepath.IsAbs(dir) {
-				dir = filepath.Join(c.Dir, dir)
-			}
-			if _, err := os.Stat(filepath.Join(dir, fetch.CommitFileName)); err == nil {
-				fmt.Fprintf(out, "lowers[%d]: %s already downloaded, skipped\n", i, l.Digest)
-				continue
-			}
-		}
-		if c.RepoBlobURL == "" {
-			return fmt.Errorf("lowers[%d] (%s): no repoBlobUrl in %s", i, l.Digest, configPath)
+		case kind == engine.LowerDownloaded:
+			fmt.Fprintf(out, "lowers[%d]: %s already downloaded, skipped\n", i, l.Digest)
+			continue
 		}
 		b, err := client.OpenBlob(fetch.BlobRef{RepoBlobURL: c.RepoBlobURL, Digest: l.Digest, Size: l.Size, Image: configPath})
 		if err != nil {
