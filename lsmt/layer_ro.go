@@ -18,9 +18,12 @@ type ROLayer struct {
 	Header  Header
 	Trailer Header
 	Index   *index.Static
-	// Tar and ZFile say how the LSMT bytes were wrapped.
-	Tar   bool
-	ZFile *zfile.Reader
+	// Tar and ZFile say how the LSMT bytes were wrapped; TarOffset is where the tar's
+	// payload (the ZFile or LSMT bytes) starts in the source, 0 without a tar. The tar is
+	// parsed once, here: remote re-reads and trace records use TarOffset.
+	Tar       bool
+	TarOffset int64
+	ZFile     *zfile.Reader
 }
 
 // OpenLayerFile opens a local layer file.
@@ -48,7 +51,7 @@ func OpenLayer(src Source) (*ROLayer, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if ok {
-		l.Tar = true
+		l.Tar, l.TarOffset = true, off
 		l.r, l.size = io.NewSectionReader(src, off, n), n
 	}
 	head := make([]byte, 512)

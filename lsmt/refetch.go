@@ -2,8 +2,6 @@ package lsmt
 
 import (
 	"errors"
-
-	"github.com/dadi-dev/dadi/zfile"
 )
 
 // A Source whose bytes can be fetched again (a registry blob through the node's block cache)
@@ -33,21 +31,9 @@ func (l *ROLayer) refetchCorrupt(p []byte, off int64, err error) error {
 // invalidate drops the source bytes a read of the LSMT range [off, off+n) used.
 func (l *ROLayer) invalidate(inv invalidator, off int64, n int) {
 	if l.ZFile == nil {
-		base := int64(0)
-		if l.Tar {
-			base, _, _, _ = zfile.UnwrapTar(l.src, l.src.Size())
-		}
-		inv.Invalidate(base+off, int64(n))
+		inv.Invalidate(l.TarOffset+off, int64(n))
 		return
 	}
 	fileOff, sn := l.ZFile.StoredExtent(off, n)
-	if l.Tar {
-		base, _, _, err := zfile.UnwrapTar(l.src, l.src.Size())
-		if err != nil {
-			inv.Invalidate(0, l.src.Size())
-			return
-		}
-		fileOff += base
-	}
-	inv.Invalidate(fileOff, int64(sn))
+	inv.Invalidate(l.TarOffset+fileOff, int64(sn))
 }

@@ -1,8 +1,6 @@
 package lsmt
 
 import (
-	"fmt"
-
 	"github.com/dadi-dev/dadi/index"
 )
 
@@ -20,21 +18,11 @@ type Upper interface {
 
 // OpenUpper opens a writable layer, append-only or sparse as its data header says.
 func OpenUpper(dataPath, indexPath string, writable bool) (Upper, error) {
-	src, err := OpenFileSource(dataPath)
+	kind, err := FileKind(dataPath)
 	if err != nil {
 		return nil, err
 	}
-	hb := make([]byte, 512)
-	err = ReadFull(src, dataPath, hb, 0)
-	src.Close()
-	if err != nil {
-		return nil, err
-	}
-	h, err := ParseHeader(hb)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", dataPath, err)
-	}
-	if h.Flags&FlagSparseRW != 0 {
+	if kind == KindSparse {
 		return OpenSparse(dataPath, writable)
 	}
 	return OpenRW(dataPath, indexPath, writable)

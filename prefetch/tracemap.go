@@ -6,7 +6,6 @@ import (
 	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/index"
 	"github.com/dadi-dev/dadi/lsmt"
-	"github.com/dadi-dev/dadi/zfile"
 )
 
 // DeviceRead is a read of the image's virtual disk, in bytes, as a block trace records it.
@@ -29,17 +28,7 @@ func TraceFromReads(img *engine.Image, reads []DeviceRead) ([]TraceRecord, error
 			return nil, fmt.Errorf("%w: read %d (%d bytes at %d) lies outside the %d-byte disk", ErrBadTrace, i, r.Length, r.Offset, size)
 		}
 	}
-	tarOff := make([]int64, len(img.Lowers()))
-	for i, l := range img.Lowers() {
-		off, _, ok, err := zfile.UnwrapTar(l.Source(), l.Source().Size())
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", l.Name(), err)
-		}
-		if ok {
-			tarOff[i] = off
-		}
-	}
-	m := traceMapper{img: img, tarOff: tarOff, seen: make(map[TraceRecord]bool)}
+	m := traceMapper{img: img, seen: make(map[TraceRecord]bool)}
 	for _, r := range reads {
 		// Inside the disk, checked above: the sums cannot wrap.
 		start := r.Offset / lsmt.SectorSize
@@ -54,7 +43,6 @@ func TraceFromReads(img *engine.Image, reads []DeviceRead) ([]TraceRecord, error
 
 type traceMapper struct {
 	img     *engine.Image
-	tarOff  []int64
 	seen    map[TraceRecord]bool
 	out     []TraceRecord
 	up, low []index.Extent
@@ -86,7 +74,7 @@ func (m *traceMapper) lowers(sec, n uint64) {
 		if l.ZFile != nil {
 			off, n = l.ZFile.StoredRange(off, n)
 		}
-		m.add(uint32(e.Layer), off+m.tarOff[e.Layer], n)
+		m.add(uint32(e.Layer), off+l.TarOffset, n)
 	}
 }
 

@@ -57,17 +57,8 @@ or a writable layer given as DATA INDEX (or a sparse DATA alone).`,
 
 // isSparse reports whether path is a sparse writable layer (one file, no index to ask for).
 func isSparse(path string) bool {
-	src, err := lsmt.OpenFileSource(path)
-	if err != nil {
-		return false
-	}
-	defer src.Close()
-	b := make([]byte, 512)
-	if _, err := src.ReadAt(b, 0); err != nil {
-		return false
-	}
-	h, err := lsmt.ParseHeader(b)
-	return err == nil && h.Flags&lsmt.FlagSealed == 0 && h.Flags&lsmt.FlagSparseRW != 0
+	kind, err := lsmt.FileKind(path)
+	return err == nil && kind == lsmt.KindSparse
 }
 
 func infoWritable(w io.Writer, data, idx string) error {
