@@ -13,8 +13,6 @@ import (
 	"github.com/dadi-dev/dadi/fetch"
 	"github.com/spf13/cobra"
 	"github.com/vbauerster/mpb/v8"
-	"github.com/vbauerster/mpb/v8/decor"
-	"golang.org/x/term"
 )
 
 // loadGlobalConfig reads --global-config; "" leaves the choice to the engine (the default
@@ -137,21 +135,14 @@ type pullBars struct {
 }
 
 func newPullBars(w io.Writer) *pullBars {
-	pb := &pullBars{w: w, bars: map[string]*mpb.Bar{}}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		pb.p = mpb.New(mpb.WithOutput(f), mpb.WithWidth(40))
-	}
-	return pb
+	return &pullBars{w: w, p: terminalProgress(w, 40), bars: map[string]*mpb.Bar{}}
 }
 
 func (pb *pullBars) add(name string, size int64) func(int64) {
 	if pb.p == nil {
 		return nil
 	}
-	bar := pb.p.AddBar(size,
-		mpb.PrependDecorators(decor.Name(name+" "), decor.CountersKibiByte("% .1f / % .1f")),
-		mpb.AppendDecorators(decor.Percentage(decor.WCSyncSpace), decor.AverageSpeed(decor.SizeB1024(0), " % .1f")),
-	)
+	bar := addByteBar(pb.p, name, size)
 	pb.mu.Lock()
 	pb.bars[name] = bar
 	pb.mu.Unlock()
