@@ -8,19 +8,6 @@ import (
 // TestKind: the header flags tell the three layer kinds apart, sealed winning over sparse,
 // and FileKind reads them from a file CreateRW made.
 func TestKind(t *testing.T) {
-	for _, c := range []struct {
-		flags uint32
-		want  Kind
-	}{
-		{FlagHeader | FlagDataFile, KindAppendOnly},
-		{FlagHeader | FlagDataFile | FlagSparseRW, KindSparse},
-		{FlagHeader | FlagDataFile | FlagSealed, KindReadOnly},
-		{FlagHeader | FlagDataFile | FlagSealed | FlagSparseRW, KindReadOnly},
-	} {
-		if got := (Header{Flags: c.flags}).Kind(); got != c.want {
-			t.Errorf("flags %#x: kind %v, want %v", c.flags, got, c.want)
-		}
-	}
 	dir := t.TempDir()
 	for _, sparse := range []bool{false, true} {
 		sub := t.TempDir()
@@ -35,5 +22,18 @@ func TestKind(t *testing.T) {
 	}
 	if _, err := FileKind(filepath.Join(dir, "missing")); err == nil {
 		t.Error("FileKind of a missing file succeeded")
+	}
+	for _, c := range []struct {
+		flags uint32
+		want  Kind
+	}{
+		{FlagHeader | FlagDataFile, KindAppendOnly},
+		{FlagHeader | FlagDataFile | FlagSparseRW, KindSparse},
+		{FlagHeader | FlagDataFile | FlagSealed, KindReadOnly},
+		{FlagHeader | FlagDataFile | FlagSealed | FlagSparseRW, KindReadOnly},
+	} {
+		if got := (Header{Flags: c.flags}).Kind(); got != c.want {
+			t.Errorf("flags %#x: kind %v, want %v", c.flags, got, c.want)
+		}
 	}
 }
