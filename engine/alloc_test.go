@@ -6,11 +6,10 @@ import (
 	"testing"
 
 	"github.com/dadi-dev/dadi/lsmt"
-	"github.com/dadi-dev/dadi/ublk"
 )
 
 // allocImage is a committed lower with a fresh append-only upper over it.
-func allocImage(t testing.TB) (*Image, ublk.QueueTarget) {
+func allocImage(t testing.TB) (*Image, *Session) {
 	dir := t.TempDir()
 	lower := makeLayer(t, dir)
 	d, i := filepath.Join(dir, "u.data"), filepath.Join(dir, "u.index")
@@ -29,32 +28,40 @@ func allocImage(t testing.TB) (*Image, ublk.QueueTarget) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, _ := img.NewQueue(nil)
-	return img, q
+	return img, img.NewSession()
 }
 
-// TestIOPathAllocs: a queue's reads, writes, discards and flushes allocate nothing.
+// TestIOPathAllocs: a session's reads and writes and the image's discards, write-zeroes and
+// flushes (what a ublk queue does, targets/image) allocate nothing.
 func TestIOPathAllocs(t *testing.T) {
-	img, q := allocImage(t)
+	img, s := allocImage(t)
 	defer img.Close()
 	r := rand.New(rand.NewPCG(1, 2))
 	buf := make([]byte, 64<<10)
-	req := &ublk.Request{}
-	do := func(op ublk.Op) {
-		req.Op = op
-		req.Length = uint32(1+r.IntN(16)) * 4096
-		req.Offset = r.Int64N((1<<20-int64(req.Length))/lsmt.SectorSize+1) * lsmt.SectorSize
-		req.Buf = buf[:req.Length]
-		if res, _ := q.Handle(0, req); res < 0 {
-			t.Fatalf("%v: %d", op, res)
+	do := func(op string) {
+		n := int64(1+r.IntN(16)) * 4096
+		off := r.Int64N((1<<20-n)/lsmt.SectorSize+1) * lsmt.SectorSize
+		var err error
+		switch op {
+		case "read":
+			_, err = s.ReadAt(buf[:n], off)
+		case "write":
+			_, err = s.WriteAt(buf[:n], off)
+		case "discard", "write-zeroes":
+			err = img.Zero(off, n)
+		case "flush":
+			err = img.Flush()
+		}
+		if err != nil {
+			t.Fatalf("%v: %v", op, err)
 		}
 	}
 	// Warm up: the upper's index reaches its steady size (it grows by doubling).
 	for range 3000 {
-		do(ublk.OpWrite)
-		do(ublk.OpDiscard)
+		do("write")
+		do("discard")
 	}
-	for _, op := range []ublk.Op{ublk.OpRead, ublk.OpWrite, ublk.OpDiscard, ublk.OpWriteZeroes, ublk.OpFlush} {
+	for _, op := range []string{"read", "write", "discard", "write-zeroes", "flush"} {
 		if n := testing.AllocsPerRun(500, func() { do(op) }); n != 0 {
 			t.Errorf("%v allocates %v times per request", op, n)
 		}
@@ -62,30 +69,26 @@ func TestIOPathAllocs(t *testing.T) {
 }
 
 func BenchmarkImageRead4K(b *testing.B) {
-	img, q := allocImage(b)
+	img, s := allocImage(b)
 	defer img.Close()
 	buf := make([]byte, 4096)
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 2000 {
 		img.WriteAt(buf, r.Int64N(1<<20/4096)*4096)
 	}
-	req := &ublk.Request{Op: ublk.OpRead, Length: 4096, Buf: buf}
 	b.ReportAllocs()
 	for b.Loop() {
-		req.Offset = r.Int64N(1<<20/4096) * 4096
-		q.Handle(0, req)
+		s.ReadAt(buf, r.Int64N(1<<20/4096)*4096)
 	}
 }
 
 func BenchmarkImageWrite4K(b *testing.B) {
-	img, q := allocImage(b)
+	img, s := allocImage(b)
 	defer img.Close()
 	buf := make([]byte, 4096)
 	r := rand.New(rand.NewPCG(1, 2))
-	req := &ublk.Request{Op: ublk.OpWrite, Length: 4096, Buf: buf}
 	b.ReportAllocs()
 	for b.Loop() {
-		req.Offset = r.Int64N(1<<20/4096) * 4096
-		q.Handle(0, req)
+		s.WriteAt(buf, r.Int64N(1<<20/4096)*4096)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/dadi-dev/dadi/lsmt"
-	"github.com/dadi-dev/dadi/ublk"
 	"github.com/dadi-dev/dadi/zfile"
 )
 
@@ -26,7 +25,7 @@ type diffRun struct {
 	lowers  []string
 	upper   [2]string
 	img     *Image
-	q       ublk.QueueTarget
+	s       *Session // the I/O path a ublk queue uses (targets/image)
 	gen     int
 	commits int
 }
@@ -55,13 +54,10 @@ func (d *diffRun) open() {
 	if d.img, err = NewImage(lowers, up); err != nil {
 		d.t.Fatal(err)
 	}
-	if d.q, err = d.img.NewQueue(nil); err != nil {
-		d.t.Fatal(err)
-	}
+	d.s = d.img.NewSession()
 }
 
 func (d *diffRun) close() {
-	d.q.Close()
 	if err := d.img.Close(); err != nil {
 		d.t.Fatal(err)
 	}
@@ -103,37 +99,33 @@ func (d *diffRun) extent() (int64, int64) {
 
 func (d *diffRun) step(i int) {
 	off, n := d.extent()
-	req := &ublk.Request{Offset: off, Length: uint32(n)}
 	switch k := d.r.IntN(20); {
 	case k < 8: // write
 		buf := make([]byte, n)
 		for j := range buf {
 			buf[j] = byte(d.r.Uint32())
 		}
-		req.Op, req.Buf = ublk.OpWrite, buf
-		if res, _ := d.q.Handle(0, req); res != int32(n) {
-			d.t.Fatalf("op %d: write [%d,+%d): %d", i, off, n, res)
+		if w, err := d.s.WriteAt(buf, off); err != nil || w != int(n) {
+			d.t.Fatalf("op %d: write [%d,+%d): %d, %v", i, off, n, w, err)
 		}
 		copy(d.model[off:], buf)
-	case k < 10: // discard / write-zeroes
-		req.Op = ublk.OpDiscard
+	case k < 10: // discard / write-zeroes: both are Zero, as targets/image serves them
+		what := "discard"
 		if k == 9 {
-			req.Op = ublk.OpWriteZeroes
+			what = "write-zeroes"
 		}
-		if res, _ := d.q.Handle(0, req); res != 0 {
-			d.t.Fatalf("op %d: %v [%d,+%d): %d", i, req.Op, off, n, res)
+		if err := d.img.Zero(off, n); err != nil {
+			d.t.Fatalf("op %d: %s [%d,+%d): %v", i, what, off, n, err)
 		}
 		clear(d.model[off : off+n])
 	case k == 10 && d.r.IntN(8) == 0:
-		req.Op = ublk.OpFlush
-		if res, _ := d.q.Handle(0, req); res != 0 {
-			d.t.Fatalf("flush: %d", res)
+		if err := d.img.Flush(); err != nil {
+			d.t.Fatalf("flush: %v", err)
 		}
 	default: // read
 		buf := make([]byte, n)
-		req.Op, req.Buf = ublk.OpRead, buf
-		if res, _ := d.q.Handle(0, req); res != int32(n) {
-			d.t.Fatalf("op %d: read [%d,+%d): %d", i, off, n, res)
+		if r, err := d.s.ReadAt(buf, off); err != nil || r != int(n) {
+			d.t.Fatalf("op %d: read [%d,+%d): %d, %v", i, off, n, r, err)
 		}
 		if !bytes.Equal(buf, d.model[off:off+n]) {
 			d.t.Fatalf("op %d (gen %d): read [%d,+%d) differs from the model at byte %d", i, d.gen, off, n, firstDiff(buf, d.model[off:off+n]))

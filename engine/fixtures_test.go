@@ -114,7 +114,7 @@ func TestFixtures(t *testing.T) {
 	}
 }
 
-// TestFixtureQueueTarget reads one fixture through the ublk.Target face of the image.
+// TestFixtureConfig reads one fixture through the image a config.v1.json describes.
 func TestFixtureConfig(t *testing.T) {
 	m := fixtures.Load(t)
 	dir := t.TempDir()

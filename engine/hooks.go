@@ -21,7 +21,7 @@ type hooks struct {
 }
 
 // demandStart marks a demand read of the disk and shows it to the observer. It is called by
-// the queue targets and ReadAt, never by prefetch.
+// Session.ReadAt (the queue targets and Image.ReadAt), never by prefetch.
 func (img *Image) demandStart(off int64, n uint32) {
 	img.hooks.demand.Add(1)
 	// A read beyond the disk fails and moves no blob bytes: it has no place in a trace, and

@@ -172,14 +172,9 @@ func (img *Image) checkRange(off, n int64) error {
 
 // ReadAt reads len(p) bytes at off (both multiples of 512) with io.ReaderAt semantics.
 func (img *Image) ReadAt(p []byte, off int64) (int, error) {
-	sc := img.pool.Get().(*scratch)
-	defer img.pool.Put(sc)
-	img.demandStart(off, uint32(len(p)))
-	defer img.demandDone()
-	if err := img.read(p, off, sc); err != nil {
-		return 0, err
-	}
-	return len(p), nil
+	s := Session{img: img, sc: img.pool.Get().(*scratch)}
+	defer img.pool.Put(s.sc)
+	return s.ReadAt(p, off)
 }
 
 func (img *Image) read(p []byte, off int64, sc *scratch) error {
@@ -226,12 +221,9 @@ func (img *Image) readLowers(p []byte, sec, n uint64, sc *scratch) error {
 
 // WriteAt writes p at off (both multiples of 512) into the upper layer.
 func (img *Image) WriteAt(p []byte, off int64) (int, error) {
-	sc := img.pool.Get().(*scratch)
-	defer img.pool.Put(sc)
-	if err := img.write(p, off, sc); err != nil {
-		return 0, err
-	}
-	return len(p), nil
+	s := Session{img: img, sc: img.pool.Get().(*scratch)}
+	defer img.pool.Put(s.sc)
+	return s.WriteAt(p, off)
 }
 
 func (img *Image) write(p []byte, off int64, sc *scratch) error {

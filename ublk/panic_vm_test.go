@@ -1,6 +1,6 @@
 //go:build vm
 
-package ublk
+package ublk_test
 
 import (
 	"bytes"
@@ -17,6 +17,9 @@ import (
 	"time"
 
 	"github.com/dadi-dev/dadi/internal/vmtest"
+	"github.com/dadi-dev/dadi/targets/file"
+	"github.com/dadi-dev/dadi/ublk"
+	"github.com/dadi-dev/dadi/ublk/ublktest"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
@@ -31,12 +34,12 @@ func TestVMPanicTargetKeepsServing(t *testing.T) {
 	data := make([]byte, 64<<20)
 	rand.Read(data)
 	require.NoError(t, os.WriteFile(path, data, 0o600))
-	ft, err := OpenFileTarget(path, false)
+	ft, err := file.Open(path, false)
 	require.NoError(t, err)
-	pt := newPanicTarget(ft)
+	pt := ublk.NewPanicTarget(ft)
 	pt.HandleAt, pt.SQEThenPanicAt, pt.CompleteAt = 40<<20, 44<<20, 52<<20
-	var logs syncBuffer
-	dev := createDevice(t, Config{ID: -1, Queues: 2, Depth: 64, Target: pt,
+	var logs ublk.SyncBuffer
+	dev := ublktest.CreateDevice(t, ublk.Config{ID: -1, Queues: 2, Depth: 64, Target: pt,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 
 	fd, err := unix.Open(dev.BlockPath(), unix.O_RDONLY|unix.O_DIRECT|unix.O_CLOEXEC, 0)

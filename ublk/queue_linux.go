@@ -16,6 +16,7 @@ import (
 const (
 	kindIOCmd  = 0
 	kindTarget = 1
+	kindWake   = 2 // the read of the queue's wake eventfd (wake_linux.go); no tag
 	kindShift  = 16
 )
 
@@ -41,8 +42,9 @@ type Queue struct {
 	panics  *targetPanics // shared by the device's queues; nil in host tests until a panic
 	active  int           // tags the kernel holds or the target is serving
 	tid     int
+	wake    wakeState // how other goroutines wake the queue for a Wakeable target
 
-	lastCommit int32 // result of the latest commit, kept for tests and debugging
+	committed []int32 // each tag's latest result, kept for host tests and debugging
 }
 
 // QueueID is the queue's number.
@@ -54,18 +56,19 @@ func (q *Queue) Depth() int { return q.depth }
 // Ring is the queue's io_uring, for targets that register files or buffers on it.
 func (q *Queue) Ring() *uring.Ring { return q.ring }
 
-// TargetSQE returns an SQE on the queue's ring whose completion goes to the target's Complete
-// for tag. The ring has room for one target SQE per tag in flight; a target that needs more
-// at once gets them after a submit.
-//
-// Every SQE must complete with exactly one CQE (no IOSQE_CQE_SKIP_SUCCESS, no multishot): the
-// queue counts them per tag, so a tag whose target panicked is answered only once none of its
-// I/O can still touch its buffer.
-func (q *Queue) TargetSQE(tag uint16) *uring.SQE {
+// SQE returns an SQE on the queue's ring whose completion goes to the target's Complete for
+// tag (QueueContext.SQE).
+func (q *Queue) SQE(tag uint16) *uring.SQE {
 	sqe := q.getSQE()
 	sqe.UserData = uint64(tag) | kindTarget<<kindShift
 	q.tags[tag].targetSQEs++
 	return sqe
+}
+
+// Submit hands the prepared SQEs to the kernel now (QueueContext.Submit).
+func (q *Queue) Submit() error {
+	_, err := q.ring.Submit()
+	return err
 }
 
 func (q *Queue) getSQE() *uring.SQE {
@@ -118,13 +121,9 @@ func (q *Queue) setup(target Target) error {
 	if err := q.mapMemory(); err != nil {
 		return err
 	}
-	q.reqs = make([]Request, q.depth)
-	q.tags = make([]tagState, q.depth)
-	qt, err := target.NewQueue(q)
-	if err != nil {
-		return fmt.Errorf("queue %d: target: %w", q.id, err)
+	if err := q.attach(target); err != nil {
+		return err
 	}
-	q.target = qt
 	for tag := 0; tag < q.depth; tag++ {
 		q.queueIOCmd(ioFetchReq, uint16(tag), 0)
 	}
@@ -134,6 +133,25 @@ func (q *Queue) setup(target Target) error {
 	q.active = q.depth
 	q.log.Debug("queue ready", "queue", q.id, "tid", q.tid, "cpus", cpuList(&q.cpus), "depth", q.depth,
 		"ring_flags", fmt.Sprintf("%#x", r.Flags()))
+	return nil
+}
+
+// attach makes the queue's half of target and, for a Wakeable one, the wake eventfd; it
+// needs the ring, and is shared by setup and host queues.
+func (q *Queue) attach(target Target) error {
+	q.reqs = make([]Request, q.depth)
+	q.tags = make([]tagState, q.depth)
+	q.committed = make([]int32, q.depth)
+	qt, err := target.NewQueue(q)
+	if err != nil {
+		return fmt.Errorf("queue %d: target: %w", q.id, err)
+	}
+	q.target = qt
+	if w, ok := qt.(Wakeable); ok {
+		if err := q.wake.setup(q, w); err != nil {
+			return fmt.Errorf("queue %d: %w", q.id, err)
+		}
+	}
 	return nil
 }
 
@@ -165,6 +183,7 @@ func (q *Queue) teardown() {
 	if q.ring != nil {
 		q.ring.Close()
 	}
+	q.wake.close() // after the ring, which holds the eventfd's pending read
 	if q.descMem != nil {
 		unix.Munmap(q.descMem)
 	}
@@ -187,19 +206,24 @@ func (q *Queue) loop() error {
 	return nil
 }
 
-// handleCQE routes one completion: a fetched request, an aborted tag, or target I/O.
+// handleCQE routes one completion: a fetched request, an aborted tag, target I/O, or a wake.
 func (q *Queue) handleCQE(userData uint64, res int32) {
+	kind := (userData >> kindShift) & 0xff
+	if kind == kindWake {
+		q.wake.woken(q, res)
+		return
+	}
 	tag := uint16(userData)
 	if int(tag) >= q.depth {
 		q.log.Error("completion for unknown tag", "queue", q.id, "user_data", userData)
 		return
 	}
-	if (userData>>kindShift)&0xff == kindTarget {
+	if kind == kindTarget {
 		ts := &q.tags[tag]
 		ts.targetSQEs--
 		if ts.failed {
 			// The target panicked on this request: its I/O is drained, not handed back to it.
-			if ts.targetSQEs == 0 {
+			if ts.idle() {
 				q.commitFailed(tag)
 			}
 			return
@@ -250,7 +274,7 @@ func (q *Queue) dispatch(tag uint16) {
 
 // commit answers tag with res and asks for its next request in the same command.
 func (q *Queue) commit(tag uint16, res int32) {
-	q.lastCommit = res
+	q.committed[tag] = res
 	q.queueIOCmd(ioCommitAndFetchReq, tag, res)
 }
 

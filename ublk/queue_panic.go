@@ -13,8 +13,8 @@ import (
 
 // A panic in a target while it serves one request (a bug, or input it did not expect) fails
 // that request with EIO and leaves the device serving every other one. The recover sits in
-// handle and complete, two small functions around the target's calls, so the per-request
-// price is one open-coded defer and the loop itself is untouched.
+// handle, complete and wokenTarget, small functions around the target's calls, so the
+// per-request price is one open-coded defer and the loop itself is untouched.
 //
 // Not every failure can be caught this way: fatal runtime errors (out of memory, concurrent
 // map writes) end the process, and a target that panics while holding a lock it did not
@@ -23,11 +23,15 @@ import (
 // tagState is what a queue tracks per tag besides its request.
 type tagState struct {
 	targetSQEs uint32 // SQEs of the target for this tag still on the ring
+	handoffs   uint32 // pieces of the request handed to other goroutines and not yet woken
 	// failed: the target panicked on the tag's request. The queue answers it with EIO once
-	// targetSQEs drops to zero, so no I/O of the failed request can still land in the tag's
-	// buffer when the tag's next request uses it.
+	// the tag is idle, so no I/O of the failed request can still land in the tag's buffer when
+	// the tag's next request uses it.
 	failed bool
 }
+
+// idle tells whether none of the target's work for the tag is still out.
+func (ts *tagState) idle() bool { return ts.targetSQEs == 0 && ts.handoffs == 0 }
 
 // handle is the target's Handle with a panic turned into a failed request.
 func (q *Queue) handle(tag uint16, req *Request) (res int32, done bool) {
@@ -41,8 +45,15 @@ func (q *Queue) complete(tag uint16, cqeRes int32) (res int32, done bool) {
 	return q.target.Complete(tag, &q.reqs[tag], cqeRes)
 }
 
-// recoverRequest runs deferred in handle and complete. After a panic it makes the call
-// report "not done" and answers the tag itself, now or when its last target SQE completes.
+// wokenTarget is the target's Woken with a panic turned into a failed request.
+func (q *Queue) wokenTarget(tag uint16) (res int32, done bool) {
+	defer q.recoverRequest(tag, &res, &done)
+	return q.wake.target.Woken(tag, &q.reqs[tag])
+}
+
+// recoverRequest runs deferred in handle, complete and wokenTarget. After a panic it makes the
+// call report "not done" and answers the tag itself, now or when the tag's last SQE completes
+// or its last handoff is woken.
 func (q *Queue) recoverRequest(tag uint16, res *int32, done *bool) {
 	v := recover()
 	if v == nil {
@@ -55,7 +66,7 @@ func (q *Queue) recoverRequest(tag uint16, res *int32, done *bool) {
 	q.panics.record(q.log, q.id, tag, &q.reqs[tag], v)
 	ts := &q.tags[tag]
 	ts.failed = true
-	if ts.targetSQEs == 0 {
+	if ts.idle() {
 		q.commitFailed(tag)
 	}
 }

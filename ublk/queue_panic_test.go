@@ -15,17 +15,18 @@ import (
 // panicTarget wraps a target with bugs planted at chosen byte offsets, for tests only: a
 // request touching HandleAt panics in Handle; one touching SQEThenPanicAt puts a NOP on the
 // ring for its tag and then panics in Handle; one touching CompleteAt goes through a NOP and
-// panics in Complete. A negative offset plants nothing.
+// panics in Complete; one touching HandoffAt calls Handoff, which a target that is not
+// Wakeable may not. A negative offset plants nothing.
 type panicTarget struct {
 	Target
-	HandleAt, SQEThenPanicAt, CompleteAt int64
+	HandleAt, SQEThenPanicAt, CompleteAt, HandoffAt int64
 
 	mu        sync.Mutex
 	completes int // Complete calls that reached the wrapper, to see stale CQEs are not handed back
 }
 
 func newPanicTarget(inner Target) *panicTarget {
-	return &panicTarget{Target: inner, HandleAt: -1, SQEThenPanicAt: -1, CompleteAt: -1}
+	return &panicTarget{Target: inner, HandleAt: -1, SQEThenPanicAt: -1, CompleteAt: -1, HandoffAt: -1}
 }
 
 func (t *panicTarget) NewQueue(q QueueContext) (QueueTarget, error) {
@@ -33,7 +34,7 @@ func (t *panicTarget) NewQueue(q QueueContext) (QueueTarget, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &panicQueue{QueueTarget: inner, t: t, q: q.(*Queue)}, nil
+	return &panicQueue{QueueTarget: inner, t: t, q: q}, nil
 }
 
 func (t *panicTarget) Completes() int {
@@ -45,7 +46,7 @@ func (t *panicTarget) Completes() int {
 type panicQueue struct {
 	QueueTarget
 	t *panicTarget
-	q *Queue
+	q QueueContext
 }
 
 func touches(req *Request, off int64) bool {
@@ -57,10 +58,13 @@ func (p *panicQueue) Handle(tag uint16, req *Request) (int32, bool) {
 	case touches(req, p.t.HandleAt):
 		panic(fmt.Sprintf("planted bug: Handle at offset %d", req.Offset))
 	case touches(req, p.t.SQEThenPanicAt):
-		p.q.TargetSQE(tag).PrepNop()
+		p.q.SQE(tag).PrepNop()
 		panic(fmt.Sprintf("planted bug: Handle after an SQE at offset %d", req.Offset))
 	case touches(req, p.t.CompleteAt):
-		p.q.TargetSQE(tag).PrepNop()
+		p.q.SQE(tag).PrepNop()
+		return 0, false
+	case touches(req, p.t.HandoffAt):
+		p.q.Handoff(tag)
 		return 0, false
 	}
 	return p.QueueTarget.Handle(tag, req)
@@ -98,18 +102,18 @@ func (s *syncBuffer) String() string {
 // A panic in Handle answers that request with EIO; the same tag and the others keep serving;
 // every panic is counted and each distinct site is logged once, with its stack.
 func TestTargetPanicInHandleIsEIO(t *testing.T) {
-	pt := newPanicTarget(NewNullTarget(1 << 30))
+	pt := newPanicTarget(instantTarget{})
 	pt.HandleAt = 1 << 20
-	q := newHostQueue(t, pt, 4, 64<<10)
+	h := newHostQueue(t, pt, 4, 64<<10)
 	var logs syncBuffer
-	q.log = slog.New(slog.NewTextHandler(&logs, nil))
+	h.q.log = slog.New(slog.NewTextHandler(&logs, nil))
 
-	require.Equal(t, -int32(unix.EIO), serve(t, q, 1, OpRead, 1<<20, 4096))
-	require.Equal(t, int32(4096), serve(t, q, 1, OpRead, 0, 4096), "the tag serves again")
-	require.Equal(t, int32(8192), serve(t, q, 2, OpWrite, 2<<20, 8192))
+	require.Equal(t, -int32(unix.EIO), serve(t, h, 1, OpRead, 1<<20, 4096))
+	require.Equal(t, int32(4096), serve(t, h, 1, OpRead, 0, 4096), "the tag serves again")
+	require.Equal(t, int32(8192), serve(t, h, 2, OpWrite, 2<<20, 8192))
 	// A request that covers the planted offset without starting at it fails too.
-	require.Equal(t, -int32(unix.EIO), serve(t, q, 3, OpWrite, 1<<20-4096, 8192))
-	require.Equal(t, int64(2), q.panics.Count())
+	require.Equal(t, -int32(unix.EIO), serve(t, h, 3, OpWrite, 1<<20-4096, 8192))
+	require.Equal(t, int64(2), h.TargetPanics())
 
 	out := logs.String()
 	require.Equal(t, 1, strings.Count(out, "target panicked"), "one site, one log record:\n%s", out)
@@ -122,15 +126,15 @@ func TestTargetPanicInHandleIsEIO(t *testing.T) {
 // A panic in Complete, after the target's own I/O came back, answers with EIO too; a runtime
 // error (index out of range) is caught like an explicit panic.
 func TestTargetPanicInCompleteIsEIO(t *testing.T) {
-	pt := newPanicTarget(NewNullTarget(1 << 30))
+	pt := newPanicTarget(instantTarget{})
 	pt.CompleteAt = 1 << 20
-	q := newHostQueue(t, pt, 4, 64<<10)
+	h := newHostQueue(t, pt, 4, 64<<10)
 	var logs syncBuffer
-	q.log = slog.New(slog.NewTextHandler(&logs, nil))
+	h.q.log = slog.New(slog.NewTextHandler(&logs, nil))
 
-	require.Equal(t, -int32(unix.EIO), serve(t, q, 0, OpRead, 1<<20, 4096))
-	require.Equal(t, int32(4096), serve(t, q, 0, OpRead, 4096, 4096))
-	require.Equal(t, int64(1), q.panics.Count())
+	require.Equal(t, -int32(unix.EIO), serve(t, h, 0, OpRead, 1<<20, 4096))
+	require.Equal(t, int32(4096), serve(t, h, 0, OpRead, 4096, 4096))
+	require.Equal(t, int64(1), h.TargetPanics())
 	require.Contains(t, logs.String(), "index out of range")
 	require.Contains(t, logs.String(), "panicQueue).Complete")
 }
@@ -138,22 +142,25 @@ func TestTargetPanicInCompleteIsEIO(t *testing.T) {
 // A target that panics with an SQE of the tag still on the ring: the queue answers the tag
 // only once that SQE completed, and does not hand the stale completion back to the target.
 func TestTargetPanicWaitsForItsSQEs(t *testing.T) {
-	pt := newPanicTarget(NewNullTarget(1 << 30))
+	pt := newPanicTarget(instantTarget{})
 	pt.SQEThenPanicAt = 1 << 20
-	q := newHostQueue(t, pt, 4, 64<<10)
+	h := newHostQueue(t, pt, 4, 64<<10)
+	q := h.q
 	q.log = slog.New(slog.DiscardHandler)
 
-	q.descs[2] = ioDesc{OpFlags: uint32(OpRead), NrSectors: 8, StartSector: (1 << 20) >> 9}
-	q.lastCommit = 1
-	q.handleCQE(2, ioResOK)
+	q.committed[2] = 1
+	h.Start(2, OpRead, 1<<20, 4096)
 	require.True(t, q.tags[2].failed, "the tag waits for its SQE")
 	require.Equal(t, uint32(1), q.tags[2].targetSQEs)
-	require.Equal(t, int32(1), q.lastCommit, "nothing committed while the SQE is out")
+	require.Equal(t, int32(1), q.committed[2], "nothing committed while the SQE is out")
 
-	require.Equal(t, -int32(unix.EIO), serve(t, q, 2, OpRead, 1<<20, 4096)) // drains, then commits
+	tag, res, err := h.Wait() // drains, then commits
+	require.NoError(t, err)
+	require.Equal(t, uint16(2), tag)
+	require.Equal(t, -int32(unix.EIO), res)
 	require.Equal(t, tagState{}, q.tags[2])
 	require.Zero(t, pt.Completes(), "the failed request's completion is not handed to the target")
-	require.Equal(t, int32(4096), serve(t, q, 2, OpRead, 0, 4096))
+	require.Equal(t, int32(4096), serve(t, h, 2, OpRead, 0, 4096))
 }
 
 // A target that panics at many sites logs a bounded number of stacks.
@@ -171,7 +178,7 @@ func TestTargetPanicSitesBounded(t *testing.T) {
 
 // The deferred recover costs what one open-coded defer costs; compare with the direct call.
 func BenchmarkHandle(b *testing.B) {
-	q := newHostQueue(b, NewNullTarget(1<<30), 4, 64<<10)
+	q := newHostQueue(b, instantTarget{}, 4, 64<<10).q
 	req := &q.reqs[0]
 	*req = Request{Op: OpRead, Length: 4096, Buf: q.bufMem[:4096]}
 	b.Run("recover", func(b *testing.B) {

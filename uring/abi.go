@@ -64,8 +64,6 @@ const (
 	unregisterBuffers = 1
 	registerFiles     = 2
 	unregisterFiles   = 3
-	registerEventFD   = 4
-	unregisterEventFD = 5
 	registerProbe     = 8
 )
 

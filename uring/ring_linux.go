@@ -251,19 +251,6 @@ func (r *Ring) UnregisterFiles() error {
 	return err
 }
 
-// RegisterEventFD makes the kernel signal efd on every completion.
-func (r *Ring) RegisterEventFD(efd int) error {
-	v := int32(efd)
-	_, err := register(r.fd, registerEventFD, ptrInt32(&v), 1)
-	return err
-}
-
-// UnregisterEventFD undoes RegisterEventFD.
-func (r *Ring) UnregisterEventFD() error {
-	_, err := register(r.fd, unregisterEventFD, nil, 0)
-	return err
-}
-
 // UnregisterBuffers drops the fixed-buffer table.
 func (r *Ring) UnregisterBuffers() error {
 	_, err := register(r.fd, unregisterBuffers, nil, 0)

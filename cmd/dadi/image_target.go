@@ -5,6 +5,7 @@ import (
 
 	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/fetch"
+	"github.com/dadi-dev/dadi/targets/image"
 	"github.com/dadi-dev/dadi/ublk"
 )
 
@@ -35,5 +36,5 @@ func openImageTarget(o *serveOptions) (ublk.Target, uint64, string, error) {
 		slog.Info("image has no writable upper layer: serving it read-only", "config", o.config)
 		o.readOnly = true
 	}
-	return img, kindImage, "image:" + o.config, nil
+	return image.New(img), kindImage, "image:" + o.config, nil
 }

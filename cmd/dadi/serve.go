@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"syscall"
 
+	"github.com/dadi-dev/dadi/targets/file"
+	"github.com/dadi-dev/dadi/targets/null"
 	"github.com/dadi-dev/dadi/ublk"
 	"github.com/spf13/cobra"
 )
@@ -109,9 +111,9 @@ func (o *serveOptions) openTarget() (ublk.Target, uint64, string, error) {
 		if err != nil {
 			return nil, 0, "", err
 		}
-		return ublk.NewNullTarget(size), kindNull, "null", nil
+		return null.New(size), kindNull, "null", nil
 	case o.file != "":
-		t, err := ublk.OpenFileTarget(o.file, o.readOnly)
+		t, err := file.Open(o.file, o.readOnly)
 		if err != nil {
 			return nil, 0, "", err
 		}

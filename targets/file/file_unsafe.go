@@ -1,4 +1,4 @@
-package ublk
+package file
 
 import (
 	"unsafe"

@@ -1,4 +1,4 @@
-package ublk
+package file
 
 import (
 	"errors"
@@ -7,13 +7,13 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/dadi-dev/dadi/ublk"
 	"github.com/dadi-dev/dadi/uring"
 	"golang.org/x/sys/unix"
 )
 
-// FileTarget serves a device from a file or block device, like the kernel's loop driver. Its
-// I/O goes through each queue's own ring, so a queue never blocks a thread on a pread.
-type FileTarget struct {
+// Target serves a device from a file or block device.
+type Target struct {
 	f        *os.File
 	size     int64
 	direct   bool
@@ -31,10 +31,10 @@ const (
 	inlineMemory = 2 // tmpfs: the data is memory, a read or write is a copy that never waits on a device
 )
 
-// OpenFileTarget opens path for serving. With readOnly the file is opened read-only and
+// Open opens path for serving. With readOnly the file is opened read-only and
 // writes are refused. It uses O_DIRECT where the file system allows it (no double caching),
 // buffered I/O elsewhere.
-func OpenFileTarget(path string, readOnly bool) (*FileTarget, error) {
+func Open(path string, readOnly bool) (*Target, error) {
 	flags := os.O_RDWR
 	if readOnly {
 		flags = os.O_RDONLY
@@ -50,7 +50,7 @@ func OpenFileTarget(path string, readOnly bool) (*FileTarget, error) {
 		}
 		return nil, fmt.Errorf("backing file: %w", err)
 	}
-	t := &FileTarget{f: f, direct: direct, readOnly: readOnly}
+	t := &Target{f: f, direct: direct, readOnly: readOnly}
 	// With O_DIRECT a synchronous read waits for the device, RWF_NOWAIT or not, so only
 	// buffered files try RWF_NOWAIT. tmpfs refuses RWF_NOWAIT and makes io_uring hand every
 	// request to a worker thread, yet its reads and writes are plain memory copies: those are
@@ -85,42 +85,33 @@ func OpenFileTarget(path string, readOnly bool) (*FileTarget, error) {
 	return t, nil
 }
 
-func (t *FileTarget) Size() int64  { return t.size }
-func (t *FileTarget) Close() error { return t.f.Close() }
+func (t *Target) Size() int64  { return t.size }
+func (t *Target) Close() error { return t.f.Close() }
 
 // Direct tells whether the file is open with O_DIRECT.
-func (t *FileTarget) Direct() bool { return t.direct }
+func (t *Target) Direct() bool { return t.direct }
 
-func (t *FileTarget) NewQueue(q QueueContext) (QueueTarget, error) {
-	sq, ok := q.(sqeSource)
-	if !ok {
-		return nil, errors.New("file target needs a queue with a ring")
-	}
-	return &fileQueue{t: t, q: sq, fd: int32(t.f.Fd()), done: make([]uint32, q.Depth())}, nil
-}
-
-// sqeSource is the part of *Queue the file target uses.
-type sqeSource interface {
-	TargetSQE(tag uint16) *uring.SQE
+func (t *Target) NewQueue(q ublk.QueueContext) (ublk.QueueTarget, error) {
+	return &fileQueue{t: t, q: q, fd: int32(t.f.Fd()), done: make([]uint32, q.Depth())}, nil
 }
 
 type fileQueue struct {
-	t     *FileTarget
-	q     sqeSource
+	t     *Target
+	q     ublk.QueueContext
 	fd    int32
 	done  []uint32 // bytes finished so far per tag, for short reads and writes
 	zeros []byte   // mapped on first need by writeZeroes
 }
 
-func (fq *fileQueue) Handle(tag uint16, req *Request) (int32, bool) {
+func (fq *fileQueue) Handle(tag uint16, req *ublk.Request) (int32, bool) {
 	fq.done[tag] = 0
 	switch req.Op {
-	case OpRead:
+	case ublk.OpRead:
 		if fq.inline(tag, req) {
 			return int32(req.Length), true
 		}
 		fq.submitRW(tag, req)
-	case OpWrite:
+	case ublk.OpWrite:
 		if fq.t.readOnly {
 			return -int32(syscall.EROFS), true
 		}
@@ -128,18 +119,18 @@ func (fq *fileQueue) Handle(tag uint16, req *Request) (int32, bool) {
 			return int32(req.Length), true
 		}
 		fq.submitRW(tag, req)
-	case OpFlush:
-		fq.q.TargetSQE(tag).PrepFsync(fq.fd, uring.FsyncDatasync)
-	case OpDiscard:
+	case ublk.OpFlush:
+		fq.q.SQE(tag).PrepFsync(fq.fd, uring.FsyncDatasync)
+	case ublk.OpDiscard:
 		if fq.t.readOnly {
 			return -int32(syscall.EROFS), true
 		}
-		fq.q.TargetSQE(tag).PrepFallocate(fq.fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, uint64(req.Offset), uint64(req.Length))
-	case OpWriteZeroes:
+		fq.q.SQE(tag).PrepFallocate(fq.fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, uint64(req.Offset), uint64(req.Length))
+	case ublk.OpWriteZeroes:
 		if fq.t.readOnly {
 			return -int32(syscall.EROFS), true
 		}
-		fq.q.TargetSQE(tag).PrepFallocate(fq.fd, unix.FALLOC_FL_ZERO_RANGE|unix.FALLOC_FL_KEEP_SIZE, uint64(req.Offset), uint64(req.Length))
+		fq.q.SQE(tag).PrepFallocate(fq.fd, unix.FALLOC_FL_ZERO_RANGE|unix.FALLOC_FL_KEEP_SIZE, uint64(req.Offset), uint64(req.Length))
 	default:
 		return -int32(syscall.EOPNOTSUPP), true
 	}
@@ -150,9 +141,9 @@ func (fq *fileQueue) Handle(tag uint16, req *Request) (int32, bool) {
 // on a device: a copy here beats a round trip through an io_uring worker thread, which the
 // ring uses for files that cannot do non-blocking I/O. It reports whether the request is
 // complete; on EAGAIN, an error or a partial copy the rest goes through the ring.
-func (fq *fileQueue) inline(tag uint16, req *Request) bool {
+func (fq *fileQueue) inline(tag uint16, req *ublk.Request) bool {
 	mode := fq.t.inline.Load()
-	if mode == inlineOff || req.Flags&IOFFUA != 0 {
+	if mode == inlineOff || req.Flags&ublk.IOFFUA != 0 {
 		return false
 	}
 	flags := 0
@@ -160,7 +151,7 @@ func (fq *fileQueue) inline(tag uint16, req *Request) bool {
 		flags = unix.RWF_NOWAIT
 	}
 	d := fq.done[tag]
-	n, errno := rwv2(req.Op == OpWrite, fq.fd, req.Buf[d:], req.Offset+int64(d), flags)
+	n, errno := rwv2(req.Op == ublk.OpWrite, fq.fd, req.Buf[d:], req.Offset+int64(d), flags)
 	if errno != 0 {
 		if errno == unix.EOPNOTSUPP || errno == unix.EINVAL {
 			fq.t.inline.Store(inlineOff) // this file refuses it; stop trying
@@ -171,28 +162,28 @@ func (fq *fileQueue) inline(tag uint16, req *Request) bool {
 	return fq.done[tag] == req.Length
 }
 
-func (fq *fileQueue) submitRW(tag uint16, req *Request) {
+func (fq *fileQueue) submitRW(tag uint16, req *ublk.Request) {
 	d := fq.done[tag]
-	sqe := fq.q.TargetSQE(tag)
+	sqe := fq.q.SQE(tag)
 	off := uint64(req.Offset) + uint64(d)
-	if req.Op == OpRead {
+	if req.Op == ublk.OpRead {
 		sqe.PrepRead(fq.fd, req.Buf[d:], off)
 		return
 	}
 	sqe.PrepWrite(fq.fd, req.Buf[d:], off)
-	if req.Flags&IOFFUA != 0 {
+	if req.Flags&ublk.IOFFUA != 0 {
 		sqe.OpFlags = unix.RWF_DSYNC
 	}
 }
 
-func (fq *fileQueue) Complete(tag uint16, req *Request, res int32) (int32, bool) {
+func (fq *fileQueue) Complete(tag uint16, req *ublk.Request, res int32) (int32, bool) {
 	switch req.Op {
-	case OpRead, OpWrite:
+	case ublk.OpRead, ublk.OpWrite:
 		if res < 0 {
 			return res, true
 		}
 		if res == 0 {
-			if req.Op == OpRead {
+			if req.Op == ublk.OpRead {
 				// Past the end of a file that shrank under us: the rest reads as zeros.
 				clear(req.Buf[fq.done[tag]:])
 				return int32(req.Length), true
@@ -205,11 +196,11 @@ func (fq *fileQueue) Complete(tag uint16, req *Request, res int32) (int32, bool)
 			return 0, false
 		}
 		return int32(req.Length), true
-	case OpDiscard:
+	case ublk.OpDiscard:
 		if res == -int32(syscall.EOPNOTSUPP) {
 			return 0, true // discard is a hint; a file system without hole punching ignores it
 		}
-	case OpWriteZeroes:
+	case ublk.OpWriteZeroes:
 		if res == -int32(syscall.EOPNOTSUPP) {
 			return fq.writeZeroes(req), true
 		}
@@ -221,12 +212,12 @@ func (fq *fileQueue) Complete(tag uint16, req *Request, res int32) (int32, bool)
 }
 
 // writeZeroes is the slow path for file systems without FALLOC_FL_ZERO_RANGE.
-func (fq *fileQueue) writeZeroes(req *Request) int32 {
+func (fq *fileQueue) writeZeroes(req *ublk.Request) int32 {
 	if fq.zeros == nil {
 		// Page-aligned, so it also works on an O_DIRECT file.
 		z, err := unix.Mmap(-1, 0, 64<<10, unix.PROT_READ, unix.MAP_ANON|unix.MAP_PRIVATE)
 		if err != nil {
-			return Result(err)
+			return ublk.Result(err)
 		}
 		fq.zeros = z
 	}
@@ -235,7 +226,7 @@ func (fq *fileQueue) writeZeroes(req *Request) int32 {
 	for left > 0 {
 		n := min(left, int64(len(zeros)))
 		if _, err := fq.t.f.WriteAt(zeros[:n], off); err != nil {
-			return Result(err)
+			return ublk.Result(err)
 		}
 		off += n
 		left -= n
