@@ -9,7 +9,7 @@ VMRUN    := $(CURDIR)/bin/vmrun
 # staticcheck, built from the Go module proxy at this version by `make lint`.
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: all build prepare test test-host test-vm test-vmrun demo vet lint check-generate bench bench-ublk bench-image clean generate
+.PHONY: all build prepare test test-host test-vm test-vmrun demo vet lint check-generate bench bench-vm-randwrite bench-ublk bench-image clean generate
 
 # The steps of `make test` must run in the order written, -j or not.
 .NOTPARALLEL:
@@ -90,6 +90,12 @@ bench:
 	@f=out/bench/go-$$(git rev-parse --short HEAD 2>/dev/null || echo none)$$(git diff --quiet HEAD 2>/dev/null || echo -dirty).txt; \
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(BENCH_COUNT) ./... 2>&1 | tee $$f; \
 	echo "benchmarks written to $$f"; ! grep -q '^FAIL' $$f
+
+# Whether random writes slow down as the writable index grows: one minute of fio 4k randwrite
+# (iodepth 32) in the VM, reported as the last 10 s over the first 10 s (last10/first10).
+bench-vm-randwrite: build
+	$(VMRUN) --prepare
+	$(GO) test -count=1 -tags vm -run '^$$' -bench '^BenchmarkVMRandWriteSteady$$' -benchtime=1x -exec '$(VMRUN) --' -timeout 20m ./engine/
 
 # A fio matrix in one VM boot: `dadi bench` on a dadi null device (reference: null_blk) and on
 # a dadi file target over a tmpfs file (reference: loop over the same file). The reports land

@@ -3,6 +3,7 @@ package fetch
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -41,8 +42,16 @@ func parseRepoBlobURL(s string) (repoLocation, error) {
 	if !ok || repo == "" {
 		return repoLocation{}, fmt.Errorf("%w: repoBlobUrl %q: want http(s)://host/v2/<repository>/blobs", ErrConfig, s)
 	}
+	if !repositoryName.MatchString(repo) {
+		return repoLocation{}, fmt.Errorf("%w: repoBlobUrl %q: repository %q is not a valid OCI repository name", ErrConfig, s, repo)
+	}
 	return repoLocation{scheme: u.Scheme, host: u.Host, repository: repo}, nil
 }
+
+// repositoryName is the OCI distribution spec's grammar for a repository name: lowercase
+// components separated by '/', each of alphanumerics joined by '.', '_', '__' or '-'s. It keeps
+// "..", empty components and query or fragment characters out of the URLs built from it.
+var repositoryName = regexp.MustCompile(`^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$`)
 
 // checkDigest accepts "sha256:<64 lowercase hex>", the only digest overlaybd images use.
 func checkDigest(d string) error {

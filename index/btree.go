@@ -121,6 +121,15 @@ type writer struct {
 	retired  []*node    // published nodes replaced in this batch
 	deferred []*node    // retired while a View held an older root
 	made     int        // nodes allocated so far, to size the next slab
+	work     insertWork // what the inserts cost so far; tests read it
+}
+
+// insertWork counts an insert's work, so tests can show it grows with log n and not with n
+// without timing anything.
+type insertWork struct {
+	visited int // inner nodes descended through
+	copied  int // published nodes copied before a change (copy-on-write)
+	entries int // segments, or keys and children, those copies moved
 }
 
 func kind(n *node) int {
@@ -173,6 +182,8 @@ func (w *writer) own(n *node) *node {
 		return n
 	}
 	c := w.alloc(kind(n))
+	w.work.copied++
+	w.work.entries += n.size()
 	c.segs = append(c.segs, n.segs...)
 	c.keys = append(c.keys, n.keys...)
 	if !n.isLeaf() {
@@ -198,6 +209,7 @@ func (w *writer) descend(x uint64, p *path) {
 	n := w.root
 	p.d = 0
 	for !n.isLeaf() {
+		w.work.visited++
 		c := childFor(n.keys, x)
 		k := w.own(n.kids[c])
 		n.kids[c] = k

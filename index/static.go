@@ -85,8 +85,11 @@ func (s *Static) Lookup(offset, length uint64, dst []Extent) []Extent {
 }
 
 // search returns the index of the last segment starting at or before x, or -1.
-func (s *Static) search(x uint64) int {
-	k := s.t.find(x)
+func (s *Static) search(x uint64) int { return s.searchBlock(s.t.find(x), x) }
+
+// searchBlock returns the index of the last segment starting at or before x in block k (the
+// tree's answer for x), or -1 when k is -1.
+func (s *Static) searchBlock(k int, x uint64) int {
 	if k < 0 {
 		return -1
 	}

@@ -38,14 +38,22 @@ func TraceFromReads(img *engine.Image, reads []DeviceRead) ([]TraceRecord, error
 		}
 		m.device(uint64(start), uint64(end-start))
 	}
+	m.flush()
 	return m.out, nil
 }
+
+// traceBatch is how many ranges of the lowers the mapper looks up in one LookupBatch call. A
+// trace has thousands of reads spread over the disk: batched, the merged index's cache misses
+// overlap instead of following one another.
+const traceBatch = 256
 
 type traceMapper struct {
 	img     *engine.Image
 	seen    map[TraceRecord]bool
 	out     []TraceRecord
 	up, low []index.Extent
+	pend    []index.Range // lowers' ranges not yet looked up, in trace order
+	ends    [traceBatch]int
 }
 
 // device maps a sector range of the disk: the upper first, the lowers for what it lacks.
@@ -63,8 +71,18 @@ func (m *traceMapper) device(sec, n uint64) {
 	}
 }
 
+// lowers queues a range of the lowers; flush maps the queue in order, so the records come
+// out in the order of the reads.
 func (m *traceMapper) lowers(sec, n uint64) {
-	m.low = m.img.Merged().Lookup(sec, n, m.low[:0])
+	m.pend = append(m.pend, index.Range{Offset: sec, Length: n})
+	if len(m.pend) == traceBatch {
+		m.flush()
+	}
+}
+
+func (m *traceMapper) flush() {
+	m.low = m.img.Merged().LookupBatch(m.pend, m.low[:0], m.ends[:])
+	m.pend = m.pend[:0]
 	for _, e := range m.low {
 		if e.Kind != index.Data {
 			continue
