@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
+
+	"github.com/dadi-dev/dadi/lsmt"
 )
 
 // allocImage is a committed lower with a fresh append-only upper over it.
@@ -11,18 +13,18 @@ func allocImage(t testing.TB) (*Image, *Session) {
 	dir := t.TempDir()
 	lower := makeLayer(t, dir)
 	d, i := filepath.Join(dir, "u.data"), filepath.Join(dir, "u.index")
-	if err := CreateRW(d, i, CreateOptions{VirtualSize: 1 << 20}); err != nil {
+	if err := lsmt.CreateRW(d, i, lsmt.CreateOptions{VirtualSize: 1 << 20}); err != nil {
 		t.Fatal(err)
 	}
-	l, err := OpenLayerFile(lower)
+	l, err := lsmt.OpenLayerFile(lower)
 	if err != nil {
 		t.Fatal(err)
 	}
-	up, err := OpenUpper(d, i, true)
+	up, err := lsmt.OpenUpper(d, i, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := NewImage([]*ROLayer{l}, up)
+	img, err := NewImage([]*lsmt.ROLayer{l}, up)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +40,7 @@ func TestIOPathAllocs(t *testing.T) {
 	buf := make([]byte, 64<<10)
 	do := func(op string) {
 		n := int64(1+r.IntN(16)) * 4096
-		off := r.Int64N((1<<20-n)/SectorSize+1) * SectorSize
+		off := r.Int64N((1<<20-n)/lsmt.SectorSize+1) * lsmt.SectorSize
 		var err error
 		switch op {
 		case "read":

@@ -10,16 +10,17 @@ import (
 	"testing"
 
 	"github.com/dadi-dev/dadi/index"
+	"github.com/dadi-dev/dadi/lsmt"
 )
 
 // makeLayer writes a small committed layer with a few data extents and a zeroed one.
 func makeLayer(t testing.TB, dir string) string {
 	t.Helper()
 	d, i := filepath.Join(dir, "w.data"), filepath.Join(dir, "w.index")
-	if err := CreateRW(d, i, CreateOptions{VirtualSize: 1 << 20}); err != nil {
+	if err := lsmt.CreateRW(d, i, lsmt.CreateOptions{VirtualSize: 1 << 20}); err != nil {
 		t.Fatal(err)
 	}
-	rw, err := OpenRW(d, i, true)
+	rw, err := lsmt.OpenRW(d, i, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +38,7 @@ func makeLayer(t testing.TB, dir string) string {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "layer.lsmt")
-	if _, err := Commit(rw, out, CommitOptions{UUID: "0bd0f100-0000-4000-8000-00000000000a"}); err != nil {
+	if _, err := lsmt.Commit(rw, out, lsmt.CommitOptions{UUID: "0bd0f100-0000-4000-8000-00000000000a"}); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -51,7 +52,7 @@ func editLayer(t *testing.T, src, dst string, edit func(b []byte, idx int) []byt
 	if err != nil {
 		t.Fatal(err)
 	}
-	idx := int(binary.LittleEndian.Uint64(b[len(b)-HeaderSize+32:]))
+	idx := int(binary.LittleEndian.Uint64(b[len(b)-lsmt.HeaderSize+32:]))
 	b = edit(b, idx)
 	if err := os.WriteFile(dst, b, 0o644); err != nil {
 		t.Fatal(err)
@@ -65,7 +66,7 @@ func setEntry(b []byte, idx, n int, s index.Segment) { s.Encode(b[idx+n*16:]) }
 func TestOpenLayerRejects(t *testing.T) {
 	dir := t.TempDir()
 	good := makeLayer(t, dir)
-	if l, err := OpenLayerFile(good); err != nil {
+	if l, err := lsmt.OpenLayerFile(good); err != nil {
 		t.Fatal(err)
 	} else {
 		l.Close()
@@ -76,18 +77,18 @@ func TestOpenLayerRejects(t *testing.T) {
 	}{
 		"bad magic":       {func(b []byte, idx int) []byte { b[0] = 'X'; return b }, "bad LSMT magic"},
 		"bad struct size": {func(b []byte, idx int) []byte { b[24] = 1; return b }, "struct size"},
-		"trailer missing": {func(b []byte, idx int) []byte { return b[:len(b)-HeaderSize] }, "trailer"},
-		"trailer flags":   {func(b []byte, idx int) []byte { b[len(b)-HeaderSize+28] = 0x2; return b }, "flags"},
+		"trailer missing": {func(b []byte, idx int) []byte { return b[:len(b)-lsmt.HeaderSize] }, "trailer"},
+		"trailer flags":   {func(b []byte, idx int) []byte { b[len(b)-lsmt.HeaderSize+28] = 0x2; return b }, "flags"},
 		"index beyond file": {func(b []byte, idx int) []byte {
-			binary.LittleEndian.PutUint64(b[len(b)-HeaderSize+32:], uint64(len(b)))
+			binary.LittleEndian.PutUint64(b[len(b)-lsmt.HeaderSize+32:], uint64(len(b)))
 			return b
 		}, "outside the data area"},
 		"index too long": {func(b []byte, idx int) []byte {
-			binary.LittleEndian.PutUint64(b[len(b)-HeaderSize+40:], 1<<20)
+			binary.LittleEndian.PutUint64(b[len(b)-lsmt.HeaderSize+40:], 1<<20)
 			return b
 		}, "outside the data area"},
 		"index in header": {func(b []byte, idx int) []byte {
-			binary.LittleEndian.PutUint64(b[len(b)-HeaderSize+32:], 512)
+			binary.LittleEndian.PutUint64(b[len(b)-lsmt.HeaderSize+32:], 512)
 			return b
 		}, "outside the data area"},
 		"unsorted": {func(b []byte, idx int) []byte {
@@ -103,7 +104,7 @@ func TestOpenLayerRejects(t *testing.T) {
 		}, "overlaps"},
 		"moffset outside data": {func(b []byte, idx int) []byte {
 			e := entry(b, idx, 1)
-			setEntry(b, idx, 1, index.NewSegment(e.Offset(), e.Length(), uint64(idx)/SectorSize, false, 0))
+			setEntry(b, idx, 1, index.NewSegment(e.Offset(), e.Length(), uint64(idx)/lsmt.SectorSize, false, 0))
 			return b
 		}, "outside the data area"},
 		"moffset in header": {func(b []byte, idx int) []byte {
@@ -121,7 +122,7 @@ func TestOpenLayerRejects(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			p := editLayer(t, good, filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".lsmt"), c.edit)
-			l, err := OpenLayerFile(p)
+			l, err := lsmt.OpenLayerFile(p)
 			if err == nil {
 				l.Close()
 				t.Fatal("opened")

@@ -5,20 +5,21 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/dadi-dev/dadi/zfile"
 )
 
 // benchLowerImage is an image of one 16 MiB read-only layer, written in 64 KiB extents of
 // half-random data (so compression has work to do) and committed as o says, with no upper:
 // reads go through the merged index and the layer file, as a container's image reads do.
-func benchLowerImage(b *testing.B, o CommitOptions) *Image {
+func benchLowerImage(b *testing.B, o lsmt.CommitOptions) *Image {
 	dir := b.TempDir()
 	const size = 16 << 20
 	d, i := filepath.Join(dir, "w.data"), filepath.Join(dir, "w.index")
-	if err := CreateRW(d, i, CreateOptions{VirtualSize: size}); err != nil {
+	if err := lsmt.CreateRW(d, i, lsmt.CreateOptions{VirtualSize: size}); err != nil {
 		b.Fatal(err)
 	}
-	rw, err := OpenRW(d, i, true)
+	rw, err := lsmt.OpenRW(d, i, true)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -33,15 +34,15 @@ func benchLowerImage(b *testing.B, o CommitOptions) *Image {
 		}
 	}
 	out := filepath.Join(dir, "layer")
-	if _, err := Commit(rw, out, o); err != nil {
+	if _, err := lsmt.Commit(rw, out, o); err != nil {
 		b.Fatal(err)
 	}
 	rw.Close()
-	l, err := OpenLayerFile(out)
+	l, err := lsmt.OpenLayerFile(out)
 	if err != nil {
 		b.Fatal(err)
 	}
-	img, err := NewImage([]*ROLayer{l}, nil)
+	img, err := NewImage([]*lsmt.ROLayer{l}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -53,12 +54,12 @@ func benchLowerImage(b *testing.B, o CommitOptions) *Image {
 func BenchmarkImageReadAt4K(b *testing.B) {
 	for _, c := range []struct {
 		name string
-		o    CommitOptions
+		o    lsmt.CommitOptions
 	}{
-		{"lsmt", CommitOptions{}},
-		{"zfile-lz4-4k", CommitOptions{Compress: true, ZFile: zfile.Options{Algorithm: zfile.LZ4, BlockSize: 4 << 10}}},
-		{"zfile-lz4-64k", CommitOptions{Compress: true, ZFile: zfile.Options{Algorithm: zfile.LZ4, BlockSize: 64 << 10}}},
-		{"zfile-zstd-16k", CommitOptions{Compress: true, ZFile: zfile.Options{Algorithm: zfile.Zstd, BlockSize: 16 << 10}}},
+		{"lsmt", lsmt.CommitOptions{}},
+		{"zfile-lz4-4k", lsmt.CommitOptions{Compress: true, ZFile: zfile.Options{Algorithm: zfile.LZ4, BlockSize: 4 << 10}}},
+		{"zfile-lz4-64k", lsmt.CommitOptions{Compress: true, ZFile: zfile.Options{Algorithm: zfile.LZ4, BlockSize: 64 << 10}}},
+		{"zfile-zstd-16k", lsmt.CommitOptions{Compress: true, ZFile: zfile.Options{Algorithm: zfile.Zstd, BlockSize: 16 << 10}}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			img := benchLowerImage(b, c.o)

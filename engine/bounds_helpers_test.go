@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dadi-dev/dadi/index"
+	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/dadi-dev/dadi/zfile"
 )
 
@@ -24,7 +25,7 @@ func (m *memWriterAt) WriteAt(p []byte, off int64) (int, error) {
 // buildLSMT lays out a committed layer by hand: header, data (a multiple of 512 bytes), an
 // index of segs (moffsets as given), trailer. vsize goes in both header and trailer.
 func buildLSMT(vsize uint64, data []byte, segs []index.Segment) []byte {
-	h := Header{Flags: FlagHeader | FlagDataFile | FlagSealed, VirtualSize: vsize, UUID: NullUUID}
+	h := lsmt.Header{Flags: lsmt.FlagHeader | lsmt.FlagDataFile | lsmt.FlagSealed, VirtualSize: vsize, UUID: lsmt.NullUUID}
 	b := append(h.Marshal(), data...)
 	ioff := len(b)
 	var e [index.EntrySize]byte
@@ -32,23 +33,23 @@ func buildLSMT(vsize uint64, data []byte, segs []index.Segment) []byte {
 		s.Encode(e[:])
 		b = append(b, e[:]...)
 	}
-	h.Flags = FlagDataFile | FlagSealed
+	h.Flags = lsmt.FlagDataFile | lsmt.FlagSealed
 	h.IndexOffset, h.IndexSize = uint64(ioff), uint64(len(segs))
 	return append(b, h.Marshal()...)
 }
 
 // minimalLayer is the smallest layer with data: one sector mapped at sector 1, one zeroed.
 func minimalLayer() []byte {
-	data := bytes.Repeat([]byte{0xA5}, SectorSize)
-	return buildLSMT(8*SectorSize, data, []index.Segment{
-		index.NewSegment(1, 1, HeaderSize/SectorSize, false, 0),
+	data := bytes.Repeat([]byte{0xA5}, lsmt.SectorSize)
+	return buildLSMT(8*lsmt.SectorSize, data, []index.Segment{
+		index.NewSegment(1, 1, lsmt.HeaderSize/lsmt.SectorSize, false, 0),
 		index.NewSegment(3, 2, 0, true, 0),
 	})
 }
 
 // setTrailerIndex rewrites the trailer's index fields of a plain layer in place.
 func setTrailerIndex(b []byte, off, n uint64) {
-	t := b[len(b)-HeaderSize:]
+	t := b[len(b)-lsmt.HeaderSize:]
 	binary.LittleEndian.PutUint64(t[32:], off)
 	binary.LittleEndian.PutUint64(t[40:], n)
 }

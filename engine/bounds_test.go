@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/dadi-dev/dadi/index"
+	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/dadi-dev/dadi/zfile"
 )
 
@@ -23,19 +24,19 @@ func TestMinimalLayerOpens(t *testing.T) {
 		"zfile": compressLayer(t, minimalLayer(), zfile.Options{}),
 		"tar":   tarLayer(t, minimalLayer()),
 	} {
-		l, err := OpenLayer(bytesSource{bytes.NewReader(b), name})
+		l, err := lsmt.OpenLayer(bytesSource{bytes.NewReader(b), name})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		p := make([]byte, 4*SectorSize)
-		img, err := NewImage([]*ROLayer{l}, nil)
+		p := make([]byte, 4*lsmt.SectorSize)
+		img, err := NewImage([]*lsmt.ROLayer{l}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := img.ReadAt(p, 0); err != nil {
 			t.Fatal(err)
 		}
-		want := append(append(make([]byte, SectorSize), bytes.Repeat([]byte{0xA5}, SectorSize)...), make([]byte, 2*SectorSize)...)
+		want := append(append(make([]byte, lsmt.SectorSize), bytes.Repeat([]byte{0xA5}, lsmt.SectorSize)...), make([]byte, 2*lsmt.SectorSize)...)
 		if !bytes.Equal(p, want) {
 			t.Fatalf("%s: read back wrong bytes", name)
 		}
@@ -46,16 +47,16 @@ func TestMinimalLayerOpens(t *testing.T) {
 // TestOpenLayerIndexWraps: a 12 KiB file whose trailer's index offset plus index size wraps
 // past 2^64 (and other index fields the file cannot hold) is refused without allocating.
 func TestOpenLayerIndexWraps(t *testing.T) {
-	base := buildLSMT(1<<20, make([]byte, HeaderSize), nil) // 12 KiB
+	base := buildLSMT(1<<20, make([]byte, lsmt.HeaderSize), nil) // 12 KiB
 	for _, c := range []struct {
 		name    string
 		off, n  uint64
 		wantMsg string
 	}{
-		{"wraps 2^64", 1<<64 - 1<<40 + HeaderSize, 1 << 36, "index at offset"},
+		{"wraps 2^64", 1<<64 - 1<<40 + lsmt.HeaderSize, 1 << 36, "index at offset"},
 		{"offset past the end", 1 << 62, 1, "index at offset"},
-		{"count past the end", HeaderSize, 1 << 40, "index at offset"},
-		{"count just too large", HeaderSize, HeaderSize/index.EntrySize + 1, "index at offset"},
+		{"count past the end", lsmt.HeaderSize, 1 << 40, "index at offset"},
+		{"count just too large", lsmt.HeaderSize, lsmt.HeaderSize/index.EntrySize + 1, "index at offset"},
 		{"offset inside the header", 512, 1, "index at offset"},
 	} {
 		b := bytes.Clone(base)
@@ -66,7 +67,7 @@ func TestOpenLayerIndexWraps(t *testing.T) {
 				in = tarLayer(t, b)
 			}
 			var err error
-			n := allocated(func() { _, err = OpenLayer(bytesSource{bytes.NewReader(in), "hostile.lsmt"}) })
+			n := allocated(func() { _, err = lsmt.OpenLayer(bytesSource{bytes.NewReader(in), "hostile.lsmt"}) })
 			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "hostile.lsmt") || !strings.Contains(err.Error(), c.wantMsg) {
 				t.Fatalf("%s (%s): err = %v, want ErrCorrupt naming the file and the index", c.name, wrap, err)
 			}
@@ -77,9 +78,9 @@ func TestOpenLayerIndexWraps(t *testing.T) {
 	}
 	// The largest index the file holds still opens (all padding).
 	b := bytes.Clone(base)
-	copy(b[HeaderSize:], bytes.Repeat(func() []byte { var e [16]byte; index.Padding.Encode(e[:]); return e[:] }(), HeaderSize/16))
-	setTrailerIndex(b, HeaderSize, HeaderSize/index.EntrySize)
-	if _, err := OpenLayer(bytesSource{bytes.NewReader(b), "full.lsmt"}); err != nil {
+	copy(b[lsmt.HeaderSize:], bytes.Repeat(func() []byte { var e [16]byte; index.Padding.Encode(e[:]); return e[:] }(), lsmt.HeaderSize/16))
+	setTrailerIndex(b, lsmt.HeaderSize, lsmt.HeaderSize/index.EntrySize)
+	if _, err := lsmt.OpenLayer(bytesSource{bytes.NewReader(b), "full.lsmt"}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -105,11 +106,11 @@ func TestOpenZFileLayerClaimsTooMuch(t *testing.T) {
 	const raw = uint64(blocks) * bs
 	o := zfile.Options{Algorithm: zfile.LZ4, BlockSize: bs, NoVerify: true}
 	first := make([]byte, bs)
-	copy(first, Header{Flags: FlagHeader | FlagDataFile | FlagSealed, VirtualSize: raw, UUID: NullUUID}.Marshal())
+	copy(first, lsmt.Header{Flags: lsmt.FlagHeader | lsmt.FlagDataFile | lsmt.FlagSealed, VirtualSize: raw, UUID: lsmt.NullUUID}.Marshal())
 	last := make([]byte, bs)
-	tr := Header{Flags: FlagDataFile | FlagSealed, VirtualSize: raw, UUID: NullUUID,
-		IndexOffset: HeaderSize, IndexSize: (raw - 2*HeaderSize) / index.EntrySize}
-	copy(last[bs-HeaderSize:], tr.Marshal())
+	tr := lsmt.Header{Flags: lsmt.FlagDataFile | lsmt.FlagSealed, VirtualSize: raw, UUID: lsmt.NullUUID,
+		IndexOffset: lsmt.HeaderSize, IndexSize: (raw - 2*lsmt.HeaderSize) / index.EntrySize}
+	copy(last[bs-lsmt.HeaderSize:], tr.Marshal())
 	b0, head, tail := zfileBlock(t, first, o)
 	b1, _, _ := zfileBlock(t, last, o)
 
@@ -144,7 +145,7 @@ func TestOpenZFileLayerClaimsTooMuch(t *testing.T) {
 		t.Fatalf("hostile file is %d bytes", len(b))
 	}
 	var err error
-	n := allocated(func() { _, err = OpenLayer(bytesSource{bytes.NewReader(b), "claim.zfile"}) })
+	n := allocated(func() { _, err = lsmt.OpenLayer(bytesSource{bytes.NewReader(b), "claim.zfile"}) })
 	if !errors.Is(err, ErrCorrupt) || !errors.Is(err, zfile.ErrCorrupt) || !strings.Contains(err.Error(), "claim.zfile") {
 		t.Fatalf("err = %v, want ErrCorrupt (engine and zfile) naming the file", err)
 	}
@@ -172,17 +173,17 @@ func patchVirtualSize(t *testing.T, path string, v uint64) {
 // TestWritableVirtualSizeLimit: a writable layer claiming more than the index addresses is
 // refused at open, append-only and sparse, with the limit in the message; the limit opens.
 func TestWritableVirtualSizeLimit(t *testing.T) {
-	limit := fmt.Sprint(MaxVirtualSize)
+	limit := fmt.Sprint(lsmt.MaxVirtualSize)
 	for _, sparse := range []bool{false, true} {
-		for _, v := range []uint64{1 << 62, MaxVirtualSize + SectorSize, 1<<64 - SectorSize} {
+		for _, v := range []uint64{1 << 62, lsmt.MaxVirtualSize + lsmt.SectorSize, 1<<64 - lsmt.SectorSize} {
 			dir := t.TempDir()
 			d, i := filepath.Join(dir, "d"), filepath.Join(dir, "i")
-			if err := CreateRW(d, i, CreateOptions{VirtualSize: 1 << 20, Sparse: sparse}); err != nil {
+			if err := lsmt.CreateRW(d, i, lsmt.CreateOptions{VirtualSize: 1 << 20, Sparse: sparse}); err != nil {
 				t.Fatal(err)
 			}
 			patchVirtualSize(t, d, v)
 			patchVirtualSize(t, i, v)
-			up, err := OpenUpper(d, i, true)
+			up, err := lsmt.OpenUpper(d, i, true)
 			if err == nil {
 				up.Close()
 			}
@@ -190,9 +191,9 @@ func TestWritableVirtualSizeLimit(t *testing.T) {
 				t.Fatalf("sparse %v, virtual size %d: err = %v, want ErrCorrupt naming the file and the limit %s", sparse, v, err, limit)
 			}
 			if sparse {
-				_, err = OpenSparse(d, false)
+				_, err = lsmt.OpenSparse(d, false)
 			} else {
-				_, err = OpenRW(d, i, false)
+				_, err = lsmt.OpenRW(d, i, false)
 			}
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("sparse %v: direct open: %v", sparse, err)
@@ -200,20 +201,20 @@ func TestWritableVirtualSizeLimit(t *testing.T) {
 		}
 		dir := t.TempDir()
 		d, i := filepath.Join(dir, "d"), filepath.Join(dir, "i")
-		if err := CreateRW(d, i, CreateOptions{VirtualSize: 1 << 20, Sparse: sparse}); err != nil {
+		if err := lsmt.CreateRW(d, i, lsmt.CreateOptions{VirtualSize: 1 << 20, Sparse: sparse}); err != nil {
 			t.Fatal(err)
 		}
-		patchVirtualSize(t, d, MaxVirtualSize)
-		up, err := OpenUpper(d, i, true)
+		patchVirtualSize(t, d, lsmt.MaxVirtualSize)
+		up, err := lsmt.OpenUpper(d, i, true)
 		if err != nil {
 			t.Fatalf("sparse %v: the limit itself: %v", sparse, err)
 		}
 		// The last addressable sector takes a write; the one after it is an error.
-		p := make([]byte, SectorSize)
-		if err := up.WriteAt(p, MaxVirtualSize-SectorSize); err != nil && !sparse {
+		p := make([]byte, lsmt.SectorSize)
+		if err := up.WriteAt(p, lsmt.MaxVirtualSize-lsmt.SectorSize); err != nil && !sparse {
 			t.Fatal(err) // a sparse file system may refuse the offset (EFBIG): an error either way
 		}
-		if err := up.WriteAt(p, MaxVirtualSize); err == nil {
+		if err := up.WriteAt(p, lsmt.MaxVirtualSize); err == nil {
 			t.Fatalf("sparse %v: write past the limit accepted", sparse)
 		}
 		up.Close()
@@ -224,9 +225,9 @@ func TestWritableVirtualSizeLimit(t *testing.T) {
 func TestCreateVirtualSizeLimit(t *testing.T) {
 	dir := t.TempDir()
 	for _, sparse := range []bool{false, true} {
-		err := CreateRW(filepath.Join(dir, "d"), filepath.Join(dir, "i"), CreateOptions{VirtualSize: MaxVirtualSize + SectorSize, Sparse: sparse})
-		if err == nil || !strings.Contains(err.Error(), fmt.Sprint(MaxVirtualSize)) {
-			t.Fatalf("sparse %v: err = %v, want a refusal naming %d", sparse, err, MaxVirtualSize)
+		err := lsmt.CreateRW(filepath.Join(dir, "d"), filepath.Join(dir, "i"), lsmt.CreateOptions{VirtualSize: lsmt.MaxVirtualSize + lsmt.SectorSize, Sparse: sparse})
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprint(lsmt.MaxVirtualSize)) {
+			t.Fatalf("sparse %v: err = %v, want a refusal naming %d", sparse, err, lsmt.MaxVirtualSize)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "d")); !os.IsNotExist(err) {
 			t.Fatalf("refused create left a file: %v", err)
@@ -240,30 +241,30 @@ func TestWriteBeyondAddressable(t *testing.T) {
 	for _, sparse := range []bool{false, true} {
 		dir := t.TempDir()
 		d, i := filepath.Join(dir, "d"), filepath.Join(dir, "i")
-		if err := CreateRW(d, i, CreateOptions{VirtualSize: 1 << 20, Sparse: sparse}); err != nil {
+		if err := lsmt.CreateRW(d, i, lsmt.CreateOptions{VirtualSize: 1 << 20, Sparse: sparse}); err != nil {
 			t.Fatal(err)
 		}
-		up, err := OpenUpper(d, i, true)
+		up, err := lsmt.OpenUpper(d, i, true)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := make([]byte, SectorSize)
-		for _, off := range []int64{1 << 20, 1 << 60, 1<<63 - SectorSize, -SectorSize} {
+		p := make([]byte, lsmt.SectorSize)
+		for _, off := range []int64{1 << 20, 1 << 60, 1<<63 - lsmt.SectorSize, -lsmt.SectorSize} {
 			if err := up.WriteAt(p, off); err == nil {
 				t.Fatalf("sparse %v: write at %d accepted", sparse, off)
 			}
 		}
 		switch u := up.(type) {
-		case *RWLayer:
-			if err := u.Zero(1<<60, SectorSize); err == nil {
+		case *lsmt.RWLayer:
+			if err := u.Zero(1<<60, lsmt.SectorSize); err == nil {
 				t.Fatal("zero past the disk accepted")
 			}
-		case *SparseLayer:
-			if err := u.PunchHole(1<<60, SectorSize); err == nil {
+		case *lsmt.SparseLayer:
+			if err := u.PunchHole(1<<60, lsmt.SectorSize); err == nil {
 				t.Fatal("punch past the disk accepted")
 			}
 		}
-		if err := up.WriteAt(p, 1<<20-SectorSize); err != nil {
+		if err := up.WriteAt(p, 1<<20-lsmt.SectorSize); err != nil {
 			t.Fatalf("sparse %v: last sector: %v", sparse, err)
 		}
 		up.Close()
@@ -272,11 +273,11 @@ func TestWriteBeyondAddressable(t *testing.T) {
 
 // TestImageRangeNoWrap: a request whose end overflows int64 is refused, not wrapped.
 func TestImageRangeNoWrap(t *testing.T) {
-	l, err := OpenLayer(bytesSource{bytes.NewReader(minimalLayer()), "m"})
+	l, err := lsmt.OpenLayer(bytesSource{bytes.NewReader(minimalLayer()), "m"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := NewImage([]*ROLayer{l}, nil)
+	img, err := NewImage([]*lsmt.ROLayer{l}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +297,7 @@ func TestCommitHugeSparseUpper(t *testing.T) {
 	}
 	defer os.RemoveAll(dir)
 	d, i := filepath.Join(dir, "d"), filepath.Join(dir, "i")
-	if err := CreateRW(d, i, CreateOptions{VirtualSize: 1 << 20, Sparse: true}); err != nil {
+	if err := lsmt.CreateRW(d, i, lsmt.CreateOptions{VirtualSize: 1 << 20, Sparse: true}); err != nil {
 		t.Fatal(err)
 	}
 	patchVirtualSize(t, d, 1<<62)
@@ -304,17 +305,17 @@ func TestCommitHugeSparseUpper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.WriteAt(make([]byte, 4096), HeaderSize+1<<60)
+	_, err = f.WriteAt(make([]byte, 4096), lsmt.HeaderSize+1<<60)
 	f.Close()
 	if err != nil {
 		t.Skipf("file system refuses data at 2^60: %v", err)
 	}
-	up, err := OpenUpper(d, i, false)
+	up, err := lsmt.OpenUpper(d, i, false)
 	if err == nil {
-		_, err = Commit(up, filepath.Join(dir, "out.lsmt"), CommitOptions{})
+		_, err = lsmt.Commit(up, filepath.Join(dir, "out.lsmt"), lsmt.CommitOptions{})
 		up.Close()
 	}
-	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), fmt.Sprint(MaxVirtualSize)) {
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), fmt.Sprint(lsmt.MaxVirtualSize)) {
 		t.Fatalf("err = %v, want ErrCorrupt naming the limit", err)
 	}
 }
@@ -324,15 +325,15 @@ func TestCommitHugeSparseUpper(t *testing.T) {
 func TestRWIndexReadInChunks(t *testing.T) {
 	dir := t.TempDir()
 	d, i := filepath.Join(dir, "d"), filepath.Join(dir, "i")
-	if err := CreateRW(d, i, CreateOptions{VirtualSize: 1 << 20}); err != nil {
+	if err := lsmt.CreateRW(d, i, lsmt.CreateOptions{VirtualSize: 1 << 20}); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Truncate(i, HeaderSize+64<<20); err != nil {
+	if err := os.Truncate(i, lsmt.HeaderSize+64<<20); err != nil {
 		t.Fatal(err)
 	}
-	var l *RWLayer
+	var l *lsmt.RWLayer
 	var err error
-	n := allocated(func() { l, err = OpenRW(d, i, false) })
+	n := allocated(func() { l, err = lsmt.OpenRW(d, i, false) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,10 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/dadi-dev/dadi/fetch"
 	"github.com/dadi-dev/dadi/internal/atomicfile"
 	"github.com/dadi-dev/dadi/internal/fixtures"
+	"github.com/dadi-dev/dadi/lsmt"
 )
 
 // copyFixtures copies fixture files into dir under the given names, writable.
@@ -62,7 +64,7 @@ func TestCommitRefusesItsUpper(t *testing.T) {
 	dir := t.TempDir()
 	copyFixtures(t, dir, map[string]string{"up.data": "A/L2.data", "up.index": "A/L2.index"})
 	sd, si := filepath.Join(dir, "sparse.data"), filepath.Join(dir, "sparse.index")
-	if err := CreateRW(sd, si, CreateOptions{VirtualSize: 1 << 20, Sparse: true}); err != nil {
+	if err := lsmt.CreateRW(sd, si, lsmt.CreateOptions{VirtualSize: 1 << 20, Sparse: true}); err != nil {
 		t.Fatal(err)
 	}
 	os.Symlink(filepath.Join(dir, "up.index"), filepath.Join(dir, "index.symlink"))
@@ -74,13 +76,13 @@ func TestCommitRefusesItsUpper(t *testing.T) {
 		{"up.data", "up.index", []string{"up.data", "up.index", "index.symlink", "data.hardlink"}},
 		{"sparse.data", "sparse.index", []string{"sparse.data"}},
 	} {
-		up, err := OpenUpper(filepath.Join(dir, c.data), filepath.Join(dir, c.index), false)
+		up, err := lsmt.OpenUpper(filepath.Join(dir, c.data), filepath.Join(dir, c.index), false)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, out := range c.outs {
 			before := dirSums(t, dir)
-			_, err := Commit(up, filepath.Join(dir, out), CommitOptions{})
+			_, err := lsmt.Commit(up, filepath.Join(dir, out), lsmt.CommitOptions{})
 			if !errors.Is(err, ErrOutputIsInput) || !errors.Is(err, atomicfile.ErrOutputIsInput) {
 				t.Errorf("Commit(%s) into %s: %v", c.data, out, err)
 			}
@@ -106,14 +108,14 @@ func TestMergeRefusesItsLayers(t *testing.T) {
 	defer img.Close()
 	for _, out := range []string{"L0.lsmt", "L1.zfile", "up.data", "up.index"} {
 		before := dirSums(t, dir)
-		if _, err := Merge(img, filepath.Join(dir, out), CommitOptions{}); !errors.Is(err, ErrOutputIsInput) {
+		if _, err := Merge(img, filepath.Join(dir, out), lsmt.CommitOptions{}); !errors.Is(err, ErrOutputIsInput) {
 			t.Errorf("Merge into %s: %v", out, err)
 		}
 		sameSums(t, "Merge into "+out, before, dirSums(t, dir))
 	}
 	// A fresh output is written, and only it appears.
 	before := dirSums(t, dir)
-	if _, err := Merge(img, filepath.Join(dir, "merged"), CommitOptions{}); err != nil {
+	if _, err := Merge(img, filepath.Join(dir, "merged"), lsmt.CommitOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	after := dirSums(t, dir)
@@ -131,7 +133,7 @@ func TestConfigFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{cfg, filepath.Join(dir, "a.lsmt"), "/abs/b.lsmt", filepath.Join(dir, "blobs/c", localBlobName),
+	want := []string{cfg, filepath.Join(dir, "a.lsmt"), "/abs/b.lsmt", filepath.Join(dir, "blobs/c", fetch.CommitFileName),
 		filepath.Join(dir, "u/data"), "/i/index"}
 	if !slices.Equal(got, want) {
 		t.Errorf("ConfigFiles = %q, want %q", got, want)
@@ -161,7 +163,7 @@ func TestCreateRWOneFile(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "layer")
 	for _, idx := range []string{p, filepath.Join(dir, ".", "x", "..", "layer")} {
-		if err := CreateRW(p, idx, CreateOptions{VirtualSize: 1 << 20}); !errors.Is(err, atomicfile.ErrOutputsCollide) {
+		if err := lsmt.CreateRW(p, idx, lsmt.CreateOptions{VirtualSize: 1 << 20}); !errors.Is(err, atomicfile.ErrOutputsCollide) {
 			t.Errorf("CreateRW(%s, %s): %v", p, idx, err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dadi-dev/dadi/internal/fixtures"
+	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/dadi-dev/dadi/zfile"
 )
 
@@ -22,7 +23,7 @@ func TestCommitMatchesOverlaybd(t *testing.T) {
 		{"G/L1.data", "G/L1.index", "G/L1.lsmt", "0bd0f100-0007-4000-8000-000000000001", "0bd0f100-0007-4000-8000-000000000000"},
 	} {
 		t.Run(c.want, func(t *testing.T) {
-			rw, err := OpenRW(m.Path(c.data), m.Path(c.idx), false)
+			rw, err := lsmt.OpenRW(m.Path(c.data), m.Path(c.idx), false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -31,7 +32,7 @@ func TestCommitMatchesOverlaybd(t *testing.T) {
 				t.Fatalf("%d entries dropped from an intact layer", rw.Dropped)
 			}
 			out := filepath.Join(t.TempDir(), "out.lsmt")
-			if _, err := Commit(rw, out, CommitOptions{UUID: c.uuid, ParentUUID: c.parent}); err != nil {
+			if _, err := lsmt.Commit(rw, out, lsmt.CommitOptions{UUID: c.uuid, ParentUUID: c.parent}); err != nil {
 				t.Fatal(err)
 			}
 			got, _ := os.ReadFile(out)
@@ -52,7 +53,7 @@ func TestMergeMatchesOverlaybd(t *testing.T) {
 	img := openPaths(t, m, "A/L0.lsmt", "A/L1.lz4-4k.zfile", "A/L2.lsmt")
 	defer img.Close()
 	out := filepath.Join(t.TempDir(), "merged.lsmt")
-	if _, err := Merge(img, out, CommitOptions{}); err != nil {
+	if _, err := Merge(img, out, lsmt.CommitOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(out)
@@ -66,18 +67,18 @@ func TestMergeMatchesOverlaybd(t *testing.T) {
 // through OpenLayer: same index, same data as the plain commit.
 func TestCommitWrapped(t *testing.T) {
 	m := fixtures.Load(t)
-	rw, err := OpenRW(m.Path("A/L0.data"), m.Path("A/L0.index"), false)
+	rw, err := lsmt.OpenRW(m.Path("A/L0.data"), m.Path("A/L0.index"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rw.Close()
 	dir := t.TempDir()
 	plain := filepath.Join(dir, "plain.lsmt")
-	if _, err := Commit(rw, plain, CommitOptions{UUID: "0bd0f100-0001-4000-8000-000000000000"}); err != nil {
+	if _, err := lsmt.Commit(rw, plain, lsmt.CommitOptions{UUID: "0bd0f100-0001-4000-8000-000000000000"}); err != nil {
 		t.Fatal(err)
 	}
 	wantBytes, _ := os.ReadFile(plain)
-	for name, o := range map[string]CommitOptions{
+	for name, o := range map[string]lsmt.CommitOptions{
 		"lz4.zfile":      {Compress: true},
 		"zstd16k.zfile":  {Compress: true, ZFile: zfile.Options{Algorithm: zfile.Zstd, BlockSize: 16 << 10}},
 		"lz4.zfile.tar":  {Compress: true, Tar: true},
@@ -85,14 +86,14 @@ func TestCommitWrapped(t *testing.T) {
 	} {
 		o.UUID = "0bd0f100-0001-4000-8000-000000000000"
 		p := filepath.Join(dir, name)
-		if _, err := Commit(rw, p, o); err != nil {
+		if _, err := lsmt.Commit(rw, p, o); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		l, err := OpenLayerFile(p)
+		l, err := lsmt.OpenLayerFile(p)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		got := make([]byte, l.size)
+		got := make([]byte, l.Size())
 		if err := l.ReadAt(got, 0); err != nil {
 			t.Fatal(err)
 		}
@@ -105,12 +106,12 @@ func TestCommitWrapped(t *testing.T) {
 		l.Close()
 	}
 	// overlaybd's own -z output decompresses to the same LSMT bytes as its plain commit.
-	l, err := OpenLayerFile(m.Path("A/L0.lz4-4k.zfile"))
+	l, err := lsmt.OpenLayerFile(m.Path("A/L0.lz4-4k.zfile"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	got := make([]byte, l.size)
+	got := make([]byte, l.Size())
 	if err := l.ReadAt(got, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -121,9 +122,9 @@ func TestCommitWrapped(t *testing.T) {
 
 func openPaths(t testing.TB, m *fixtures.Manifest, files ...string) *Image {
 	t.Helper()
-	var lowers []*ROLayer
+	var lowers []*lsmt.ROLayer
 	for _, f := range files {
-		l, err := OpenLayerFile(m.Path(f))
+		l, err := lsmt.OpenLayerFile(m.Path(f))
 		if err != nil {
 			t.Fatal(err)
 		}

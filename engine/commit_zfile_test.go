@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dadi-dev/dadi/internal/fixtures"
+	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/dadi-dev/dadi/zfile"
 )
 
@@ -25,14 +26,14 @@ func TestCommitZFileMatchesOverlaybd(t *testing.T) {
 		{"G/L1.data", "G/L1.index", "G/L1.lz4-4k.zfile", "0bd0f100-0007-4000-8000-000000000001", "0bd0f100-0007-4000-8000-000000000000", false},
 	} {
 		t.Run(c.want, func(t *testing.T) {
-			rw, err := OpenRW(m.Path(c.data), m.Path(c.idx), false)
+			rw, err := lsmt.OpenRW(m.Path(c.data), m.Path(c.idx), false)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer rw.Close()
 			out := filepath.Join(t.TempDir(), "out")
-			o := CommitOptions{UUID: c.uuid, ParentUUID: c.parent, Compress: true, Tar: c.tar, ZFile: zfile.Options{Algorithm: zfile.LZ4}}
-			if _, err := Commit(rw, out, o); err != nil {
+			o := lsmt.CommitOptions{UUID: c.uuid, ParentUUID: c.parent, Compress: true, Tar: c.tar, ZFile: zfile.Options{Algorithm: zfile.LZ4}}
+			if _, err := lsmt.Commit(rw, out, o); err != nil {
 				t.Fatal(err)
 			}
 			got, _ := os.ReadFile(out)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dadi-dev/dadi/fetch"
 	"github.com/dadi-dev/dadi/internal/atomicfile"
 )
 
@@ -37,9 +38,6 @@ type UpperConfig struct {
 	Index string `json:"index"`
 	Data  string `json:"data"`
 }
-
-// localBlobName is the file a downloaded layer is kept under in its dir.
-const localBlobName = "overlaybd.commit"
 
 // ParseConfig decodes and checks a config. name is used in errors.
 func ParseConfig(b []byte, name string) (*Config, error) {
@@ -87,18 +85,49 @@ func (c *Config) path(p string) string {
 	return filepath.Join(c.Dir, p)
 }
 
-// LowerPath is the local file of lower i: its file, or the blob kept in its dir. A lower that
-// exists only in a registry has none (OpenConfig fetches it, see remote.go).
-func (c *Config) LowerPath(i int) (string, error) {
+// LowerKind says where a lower's bytes are.
+type LowerKind int
+
+const (
+	LowerFile       LowerKind = iota // the lower's file
+	LowerDownloaded                  // its blob, downloaded whole into dir/overlaybd.commit
+	LowerRemote                      // its blob in the registry: <repoBlobUrl>/<digest>
+)
+
+// LocateLower finds lower i as overlaybd does: its file if it names one, else the blob kept in
+// its dir once downloaded (fetch.CommitFileName), else the blob in the registry when the lower
+// has a digest and the config a repoBlobUrl. path is the local file (empty for LowerRemote).
+// A lower found nowhere is an ErrNotSupported error. Opening, pulling and listing an image's
+// files all ask here.
+func (c *Config) LocateLower(i int) (kind LowerKind, path string, err error) {
 	l := c.Lowers[i]
 	if l.File != "" {
-		return c.path(l.File), nil
+		return LowerFile, c.path(l.File), nil
 	}
-	p := filepath.Join(c.path(l.Dir), localBlobName)
-	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("dir %s, digest %s: no local %s and no repoBlobUrl to fetch it from: %w", l.Dir, l.Digest, localBlobName, ErrNotSupported)
+	p := c.downloadedPath(l)
+	if _, err := os.Stat(p); err == nil {
+		return LowerDownloaded, p, nil
 	}
-	return p, nil
+	if l.Digest != "" && c.RepoBlobURL != "" {
+		return LowerRemote, "", nil
+	}
+	return 0, "", fmt.Errorf("dir %s, digest %s: no local %s and no repoBlobUrl to fetch it from: %w", l.Dir, l.Digest, fetch.CommitFileName, ErrNotSupported)
+}
+
+// LowerPath is the local file of lower i (LocateLower): its file, or the blob kept in its dir.
+// A lower that exists only in a registry has none: an ErrNotSupported error.
+func (c *Config) LowerPath(i int) (string, error) {
+	kind, p, err := c.LocateLower(i)
+	if err == nil && kind == LowerRemote {
+		l := c.Lowers[i]
+		err = fmt.Errorf("dir %s, digest %s: only in the registry, no local %s: %w", l.Dir, l.Digest, fetch.CommitFileName, ErrNotSupported)
+	}
+	return p, err
+}
+
+// downloadedPath is where a dir lower's blob is kept once downloaded.
+func (c *Config) downloadedPath(l LowerConfig) string {
+	return filepath.Join(c.path(l.Dir), fetch.CommitFileName)
 }
 
 // WriteResult writes overlaybd's result file: "success" or "failed:<reason>". It replaces

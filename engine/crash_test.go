@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/dadi-dev/dadi/lsmt"
 )
 
 // crashOp is one request applied to a writable layer in the crash tests.
@@ -22,18 +24,18 @@ const crashDisk = 256 << 10
 func buildCrashLayer(t *testing.T, dir string, nops int) (string, string, []crashOp) {
 	t.Helper()
 	d, i := filepath.Join(dir, "c.data"), filepath.Join(dir, "c.index")
-	if err := CreateRW(d, i, CreateOptions{VirtualSize: crashDisk}); err != nil {
+	if err := lsmt.CreateRW(d, i, lsmt.CreateOptions{VirtualSize: crashDisk}); err != nil {
 		t.Fatal(err)
 	}
-	rw, err := OpenRW(d, i, true)
+	rw, err := lsmt.OpenRW(d, i, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := rand.New(rand.NewPCG(11, 12))
 	var ops []crashOp
 	for k := 0; k < nops; k++ {
-		n := int64(1+r.IntN(16)) * SectorSize
-		off := r.Int64N((crashDisk-n)/SectorSize+1) * SectorSize
+		n := int64(1+r.IntN(16)) * lsmt.SectorSize
+		off := r.Int64N((crashDisk-n)/lsmt.SectorSize+1) * lsmt.SectorSize
 		op := crashOp{off: off, n: n}
 		if k%5 == 3 {
 			err = rw.Zero(off, n)
@@ -76,7 +78,7 @@ func expect(ops []crashOp, kept func(k int) bool) []byte {
 // back once the data file grows past it again.
 func checkCrashed(t *testing.T, data, idx string, want []byte, what string) {
 	t.Helper()
-	rw, err := OpenRW(data, idx, true)
+	rw, err := lsmt.OpenRW(data, idx, true)
 	if err != nil {
 		t.Fatalf("%s: open: %v", what, err)
 	}
@@ -98,7 +100,7 @@ func checkCrashed(t *testing.T, data, idx string, want []byte, what string) {
 	}
 	img.Close()
 	copy(want, big)
-	rw, err = OpenRW(data, idx, false)
+	rw, err = lsmt.OpenRW(data, idx, false)
 	if err != nil {
 		t.Fatalf("%s: reopen: %v", what, err)
 	}
@@ -142,10 +144,10 @@ func TestCrashTornIndex(t *testing.T) {
 	wd, wi := filepath.Join(work, "d"), filepath.Join(work, "i")
 	for p := end - 4*16; p <= end; p++ {
 		orig, _ := os.ReadFile(idx)
-		keep := func(k int) bool { return int64(HeaderSize+16*(k+1)) <= p }
+		keep := func(k int) bool { return int64(lsmt.HeaderSize+16*(k+1)) <= p }
 		// Zeroing from p leaves an entry intact when its bytes from p on were zero already.
 		keepZeroed := func(k int) bool {
-			e := int64(HeaderSize + 16*(k+1))
+			e := int64(lsmt.HeaderSize + 16*(k+1))
 			return e <= p || allZero(orig[max(p, e-16):e])
 		}
 		// Cut at p.
@@ -162,7 +164,7 @@ func TestCrashTornIndex(t *testing.T) {
 		os.WriteFile(wi, b, 0o644)
 		checkCrashed(t, wd, wi, expect(ops, keepZeroed), "index zeroed from "+itoa(p))
 		// Garbage (0xFF) over whole trailing entries.
-		if (p-HeaderSize)%16 == 0 {
+		if (p-lsmt.HeaderSize)%16 == 0 {
 			for j := p; j < end; j++ {
 				b[j] = 0xFF
 			}
@@ -181,7 +183,7 @@ func TestCrashTornData(t *testing.T) {
 	end := st.Size()
 	// Where each op's data ends in the data file.
 	ends := make([]int64, len(ops))
-	pos := int64(HeaderSize)
+	pos := int64(lsmt.HeaderSize)
 	for k, op := range ops {
 		if op.data != nil {
 			pos += op.n
@@ -190,10 +192,10 @@ func TestCrashTornData(t *testing.T) {
 	}
 	work := t.TempDir()
 	wd, wi := filepath.Join(work, "d"), filepath.Join(work, "i")
-	for p := end - 3*8*SectorSize; p <= end; p++ {
+	for p := end - 3*8*lsmt.SectorSize; p <= end; p++ {
 		// Every byte next to a sector boundary, a spread of the others (each check syncs
 		// files, so all 12 KiB of positions would take a minute).
-		if r := p % SectorSize; r > 2 && r < SectorSize-2 && p%29 != 0 {
+		if r := p % lsmt.SectorSize; r > 2 && r < lsmt.SectorSize-2 && p%29 != 0 {
 			continue
 		}
 		copyFile(t, data, wd)
@@ -201,7 +203,7 @@ func TestCrashTornData(t *testing.T) {
 		if err := os.Truncate(wd, p); err != nil {
 			t.Fatal(err)
 		}
-		keep := func(k int) bool { return ends[k] <= p/SectorSize*SectorSize }
+		keep := func(k int) bool { return ends[k] <= p/lsmt.SectorSize*lsmt.SectorSize }
 		checkCrashed(t, wd, wi, expect(ops, keep), "data cut at "+itoa(p))
 	}
 }

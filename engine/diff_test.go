@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/dadi-dev/dadi/zfile"
 )
 
@@ -32,21 +33,21 @@ type diffRun struct {
 func (d *diffRun) newUpper() {
 	d.gen++
 	d.upper = [2]string{filepath.Join(d.dir, fmt.Sprintf("u%d.data", d.gen)), filepath.Join(d.dir, fmt.Sprintf("u%d.index", d.gen))}
-	if err := CreateRW(d.upper[0], d.upper[1], CreateOptions{VirtualSize: d.size, Sparse: d.sparse}); err != nil {
+	if err := lsmt.CreateRW(d.upper[0], d.upper[1], lsmt.CreateOptions{VirtualSize: d.size, Sparse: d.sparse}); err != nil {
 		d.t.Fatal(err)
 	}
 }
 
 func (d *diffRun) open() {
-	var lowers []*ROLayer
+	var lowers []*lsmt.ROLayer
 	for _, p := range d.lowers {
-		l, err := OpenLayerFile(p)
+		l, err := lsmt.OpenLayerFile(p)
 		if err != nil {
 			d.t.Fatal(err)
 		}
 		lowers = append(lowers, l)
 	}
-	up, err := OpenUpper(d.upper[0], d.upper[1], true)
+	up, err := lsmt.OpenUpper(d.upper[0], d.upper[1], true)
 	if err != nil {
 		d.t.Fatal(err)
 	}
@@ -65,14 +66,14 @@ func (d *diffRun) close() {
 func (d *diffRun) commit() {
 	d.commits++
 	out := filepath.Join(d.dir, fmt.Sprintf("c%d.lsmt", d.gen))
-	o := CommitOptions{UUID: newUUID()}
+	o := lsmt.CommitOptions{UUID: lsmt.NewUUID()}
 	switch d.r.IntN(3) {
 	case 1:
 		o.Compress = true
 	case 2:
 		o.Compress, o.Tar, o.ZFile = true, true, zfile.Options{Algorithm: zfile.Zstd, BlockSize: 16 << 10}
 	}
-	if _, err := Commit(d.img.UpperLayer(), out, o); err != nil {
+	if _, err := lsmt.Commit(d.img.UpperLayer(), out, o); err != nil {
 		d.t.Fatal(err)
 	}
 	d.close()
@@ -83,7 +84,7 @@ func (d *diffRun) commit() {
 
 // extent picks a sector-aligned range, biased to short ones and to the disk's edges.
 func (d *diffRun) extent() (int64, int64) {
-	secs := d.size / SectorSize
+	secs := d.size / lsmt.SectorSize
 	n := int64(1 + d.r.IntN(16))
 	if d.r.IntN(4) == 0 {
 		n = int64(1 + d.r.IntN(512))
@@ -93,7 +94,7 @@ func (d *diffRun) extent() (int64, int64) {
 	if d.r.IntN(20) == 0 {
 		off = secs - n
 	}
-	return off * SectorSize, n * SectorSize
+	return off * lsmt.SectorSize, n * lsmt.SectorSize
 }
 
 func (d *diffRun) step(i int) {

@@ -1,21 +1,16 @@
 package engine
 
 import (
-	"errors"
-	"fmt"
+	"github.com/dadi-dev/dadi/internal/errs"
+	"github.com/dadi-dev/dadi/lsmt"
 )
 
 var (
-	// ErrCorrupt marks a layer file that breaks the format: bad magic, missing trailer, an
-	// index out of bounds or out of order, a mapping outside the data area, a torn read.
-	ErrCorrupt = errors.New("corrupt layer")
+	// ErrCorrupt marks an image whose config or layers break the format (errs.ErrCorrupt: a
+	// corrupt LSMT layer, ZFile block or index is this kind).
+	ErrCorrupt = errs.ErrCorrupt
 	// ErrNotSupported marks a well-formed input that dadi does not handle yet.
-	ErrNotSupported = errors.New("not supported")
+	ErrNotSupported = errs.ErrNotSupported
 	// ErrReadOnly is a write to an image without a writable upper layer.
-	ErrReadOnly = errors.New("image is read-only")
+	ErrReadOnly = lsmt.ErrReadOnly
 )
-
-// corruptf returns an ErrCorrupt error naming the file and what is wrong with it.
-func corruptf(name, format string, args ...any) error {
-	return fmt.Errorf("%s: %w: %s", name, ErrCorrupt, fmt.Sprintf(format, args...))
-}

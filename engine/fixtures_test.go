@@ -10,23 +10,24 @@ import (
 
 	"github.com/dadi-dev/dadi/index"
 	"github.com/dadi-dev/dadi/internal/fixtures"
+	"github.com/dadi-dev/dadi/lsmt"
 )
 
 // openFixture stacks a fixture's layers (and its writable upper, opened read-only).
 func openFixture(t testing.TB, m *fixtures.Manifest, f fixtures.Fixture) *Image {
 	t.Helper()
-	var lowers []*ROLayer
+	var lowers []*lsmt.ROLayer
 	for _, l := range f.Layers {
-		rl, err := OpenLayerFile(m.Path(l.File))
+		rl, err := lsmt.OpenLayerFile(m.Path(l.File))
 		if err != nil {
 			t.Fatalf("%s: %v", f.Name, err)
 		}
 		lowers = append(lowers, rl)
 	}
-	var up Upper
+	var up lsmt.Upper
 	if f.Upper != nil {
 		var err error
-		up, err = OpenUpper(m.Path(f.Upper.Data.File), m.Path(f.Upper.Index.File), false)
+		up, err = lsmt.OpenUpper(m.Path(f.Upper.Data.File), m.Path(f.Upper.Index.File), false)
 		if err != nil {
 			t.Fatalf("%s: %v", f.Name, err)
 		}
@@ -49,7 +50,7 @@ func hashImage(t testing.TB, img *Image) string {
 	buf := make([]byte, 1<<20)
 	for off := int64(0); off < img.Size(); off += int64(len(buf)) {
 		n := min(int64(len(buf)), img.Size()-off)
-		if img.unmapped(uint64(off)/SectorSize, uint64(n)/SectorSize, &exts) {
+		if img.unmapped(uint64(off)/lsmt.SectorSize, uint64(n)/lsmt.SectorSize, &exts) {
 			writeZeros(h, n)
 			continue
 		}
@@ -144,7 +145,7 @@ func TestFixtureLayerHeaders(t *testing.T) {
 		if !strings.HasSuffix(name, ".lsmt") && !strings.HasSuffix(name, ".sealed") {
 			continue
 		}
-		l, err := OpenLayerFile(m.Path(name))
+		l, err := lsmt.OpenLayerFile(m.Path(name))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dadi-dev/dadi/index"
+	"github.com/dadi-dev/dadi/lsmt"
 )
 
 // FuzzWritableHeader opens writable layers whose data header, index header and index body are
@@ -16,11 +17,11 @@ import (
 // headers are given up to the user tag (134 bytes, the rest of the 4 KiB is zero) to keep
 // inputs small.
 func FuzzWritableHeader(f *testing.F) {
-	rw := Header{Flags: FlagHeader | FlagDataFile, VirtualSize: 1 << 20, UUID: NullUUID}
-	ix := Header{Flags: FlagHeader, IndexOffset: HeaderSize, VirtualSize: 1 << 20, UUID: NullUUID}
-	sp := Header{Flags: FlagHeader | FlagDataFile | FlagSparseRW, VirtualSize: 1 << 20, UUID: NullUUID}
+	rw := lsmt.Header{Flags: lsmt.FlagHeader | lsmt.FlagDataFile, VirtualSize: 1 << 20, UUID: lsmt.NullUUID}
+	ix := lsmt.Header{Flags: lsmt.FlagHeader, IndexOffset: lsmt.HeaderSize, VirtualSize: 1 << 20, UUID: lsmt.NullUUID}
+	sp := lsmt.Header{Flags: lsmt.FlagHeader | lsmt.FlagDataFile | lsmt.FlagSparseRW, VirtualSize: 1 << 20, UUID: lsmt.NullUUID}
 	var body [2 * index.EntrySize]byte
-	index.NewSegment(0, 1, HeaderSize/SectorSize, false, 0).Encode(body[:])
+	index.NewSegment(0, 1, lsmt.HeaderSize/lsmt.SectorSize, false, 0).Encode(body[:])
 	index.NewSegment(4, 2, 0, true, 0).Encode(body[index.EntrySize:])
 	f.Add(rw.Marshal()[:134], ix.Marshal()[:134], body[:], uint16(1))
 	f.Add(sp.Marshal()[:134], ix.Marshal()[:134], []byte{}, uint16(1))
@@ -29,13 +30,13 @@ func FuzzWritableHeader(f *testing.F) {
 	dir := f.TempDir() // one per worker process, whose inputs run one at a time
 	d, i := filepath.Join(dir, "data"), filepath.Join(dir, "index")
 	f.Fuzz(func(t *testing.T, dataHead, indexHead, indexBody []byte, dataSectors uint16) {
-		if len(dataHead) > HeaderSize || len(indexHead) > HeaderSize || len(indexBody) > 1<<16 {
+		if len(dataHead) > lsmt.HeaderSize || len(indexHead) > lsmt.HeaderSize || len(indexBody) > 1<<16 {
 			return
 		}
 		os.Remove(d) // a sparse file from the last input may be large
-		db := make([]byte, HeaderSize+int(dataSectors%64)*SectorSize)
+		db := make([]byte, lsmt.HeaderSize+int(dataSectors%64)*lsmt.SectorSize)
 		copy(db, dataHead)
-		ib := make([]byte, HeaderSize, HeaderSize+len(indexBody))
+		ib := make([]byte, lsmt.HeaderSize, lsmt.HeaderSize+len(indexBody))
 		copy(ib, indexHead)
 		ib = append(ib, indexBody...)
 		if err := os.WriteFile(d, db, 0o644); err != nil {
@@ -44,7 +45,7 @@ func FuzzWritableHeader(f *testing.F) {
 		if err := os.WriteFile(i, ib, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		up, err := OpenUpper(d, i, true)
+		up, err := lsmt.OpenUpper(d, i, true)
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("error of no known kind: %v", err)
@@ -53,20 +54,20 @@ func FuzzWritableHeader(f *testing.F) {
 		}
 		defer up.Close()
 		v := up.VirtualSize()
-		if v < 0 || v > MaxVirtualSize || v%SectorSize != 0 {
+		if v < 0 || v > lsmt.MaxVirtualSize || v%lsmt.SectorSize != 0 {
 			t.Fatalf("virtual size %d accepted", v)
 		}
 		for _, s := range up.Segments() {
-			if s.Length() == 0 || s.End() > uint64(v)/SectorSize {
+			if s.Length() == 0 || s.End() > uint64(v)/lsmt.SectorSize {
 				t.Fatalf("kept %v on a disk of %d bytes", s, v)
 			}
 		}
-		p := make([]byte, SectorSize)
+		p := make([]byte, lsmt.SectorSize)
 		if err := up.WriteAt(p, v); err == nil {
 			t.Fatalf("write at the end of a %d-byte disk accepted", v)
 		}
 		if v > 0 && v <= 1<<40 {
-			if err := up.WriteAt(p, v-SectorSize); err != nil {
+			if err := up.WriteAt(p, v-lsmt.SectorSize); err != nil {
 				t.Fatalf("write of the last sector of a %d-byte disk: %v", v, err)
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dadi-dev/dadi/index"
+	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/dadi-dev/dadi/zfile"
 )
 
@@ -33,16 +34,16 @@ func fuzzSeedLayers(f *testing.F) [][]byte {
 }
 
 func FuzzParseHeader(f *testing.F) {
-	f.Add(Header{Flags: 7, VirtualSize: 1 << 30, UUID: NullUUID}.Marshal())
-	f.Add(Header{Flags: 6, IndexOffset: 8192, IndexSize: 256, VirtualSize: 512, UUID: "0BD0F100-0001-4000-8000-000000000000"}.Marshal()[:512])
+	f.Add(lsmt.Header{Flags: 7, VirtualSize: 1 << 30, UUID: lsmt.NullUUID}.Marshal())
+	f.Add(lsmt.Header{Flags: 6, IndexOffset: 8192, IndexSize: 256, VirtualSize: 512, UUID: "0BD0F100-0001-4000-8000-000000000000"}.Marshal()[:512])
 	f.Fuzz(func(t *testing.T, b []byte) {
-		h, err := ParseHeader(b)
+		h, err := lsmt.ParseHeader(b)
 		if err != nil {
 			return
 		}
 		// What parsed must survive a round trip through Marshal (uuids are at most 36 bytes
 		// on the way out and upper-cased).
-		h2, err := ParseHeader(h.Marshal())
+		h2, err := lsmt.ParseHeader(h.Marshal())
 		if err != nil {
 			t.Fatalf("re-parse: %v", err)
 		}
@@ -86,17 +87,17 @@ func FuzzOpenLayer(f *testing.F) {
 // bounds arithmetic meets values near 2^64 at once.
 func FuzzOpenLayerFields(f *testing.F) {
 	m := minimalLayer()
-	body := m[HeaderSize : len(m)-HeaderSize]
-	ioff := uint64(len(m) - HeaderSize - 2*index.EntrySize)
+	body := m[lsmt.HeaderSize : len(m)-lsmt.HeaderSize]
+	ioff := uint64(len(m) - lsmt.HeaderSize - 2*index.EntrySize)
 	for wrap := range uint8(4) {
-		f.Add(uint32(7), uint32(6), ioff, uint64(2), uint64(8*SectorSize), body, wrap)
+		f.Add(uint32(7), uint32(6), ioff, uint64(2), uint64(8*lsmt.SectorSize), body, wrap)
 	}
-	f.Add(uint32(3), uint32(6), uint64(1<<64-1<<40+HeaderSize), uint64(1<<36), uint64(1<<20), make([]byte, HeaderSize), uint8(0))
+	f.Add(uint32(3), uint32(6), uint64(1<<64-1<<40+lsmt.HeaderSize), uint64(1<<36), uint64(1<<20), make([]byte, lsmt.HeaderSize), uint8(0))
 	f.Fuzz(func(t *testing.T, hflags, tflags uint32, ioff, isize, vsize uint64, body []byte, wrap uint8) {
 		if len(body) > 1<<20 {
 			return
 		}
-		h := Header{Flags: hflags, VirtualSize: vsize, UUID: NullUUID}
+		h := lsmt.Header{Flags: hflags, VirtualSize: vsize, UUID: lsmt.NullUUID}
 		b := append(h.Marshal(), body...)
 		h.Flags, h.IndexOffset, h.IndexSize = tflags, ioff, isize
 		b = append(b, h.Marshal()...)
@@ -114,14 +115,14 @@ func FuzzOpenLayerFields(f *testing.F) {
 // the file, sorted and non-overlapping, inside the disk the layer claims. What fails must be
 // ErrCorrupt or ErrNotSupported.
 func checkOpenLayer(t *testing.T, b []byte) {
-	l, err := OpenLayer(bytesSource{bytes.NewReader(b), "fuzz.lsmt"})
+	l, err := lsmt.OpenLayer(bytesSource{bytes.NewReader(b), "fuzz.lsmt"})
 	if err != nil {
 		if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrNotSupported) && !errors.Is(err, zfile.ErrNotSupported) {
 			t.Fatalf("error of no known kind: %v", err)
 		}
 		return
 	}
-	if l.VirtualSize() > MaxVirtualSize {
+	if l.VirtualSize() > lsmt.MaxVirtualSize {
 		t.Fatalf("virtual size %d accepted", l.VirtualSize())
 	}
 	segs := l.Index.Segments()
@@ -132,55 +133,13 @@ func checkOpenLayer(t *testing.T, b []byte) {
 		if s.Zeroed() {
 			continue
 		}
-		p := make([]byte, s.Length()*SectorSize)
-		if err := l.ReadAt(p, int64(s.MOffset())*SectorSize); err != nil && !errors.Is(err, ErrCorrupt) {
+		p := make([]byte, s.Length()*lsmt.SectorSize)
+		if err := l.ReadAt(p, int64(s.MOffset())*lsmt.SectorSize); err != nil && !errors.Is(err, ErrCorrupt) {
 			t.Fatalf("segment %v accepted but unreadable: %v", s, err)
 		} else if err != nil && l.ZFile == nil {
 			t.Fatalf("segment %v of a plain layer accepted but unreadable: %v", s, err)
 		}
 	}
-}
-
-// FuzzRWIndex feeds index-file bodies to the append-log parser: what it keeps must be valid
-// for a data file of dataSectors and a disk of diskSectors, and never share data.
-func FuzzRWIndex(f *testing.F) {
-	var seed []byte
-	var e [16]byte
-	for i, s := range []index.Segment{index.NewSegment(0, 8, 8, false, 0), index.NewSegment(4, 8, 16, false, 0), index.NewSegment(2, 4, 0, true, 0)} {
-		s.Encode(e[:])
-		seed = append(seed, e[:]...)
-		if i == 1 {
-			seed = append(seed, 1, 2, 3)
-		}
-	}
-	f.Add(seed, uint64(24), uint64(1<<11))
-	f.Fuzz(func(t *testing.T, raw []byte, dataSectors, diskSectors uint64) {
-		kept, dropped := parseRWIndex(raw, dataSectors, diskSectors)
-		if len(kept)+dropped < len(raw)/16 {
-			t.Fatalf("%d kept + %d dropped < %d entries", len(kept), dropped, len(raw)/16)
-		}
-		used := map[uint64]bool{}
-		for _, s := range kept {
-			if s.Length() == 0 || s.End() > diskSectors {
-				t.Fatalf("kept %v", s)
-			}
-			if s.Zeroed() {
-				continue
-			}
-			if s.MOffset() < 8 || s.MOffset()+s.Length() > dataSectors {
-				t.Fatalf("kept %v outside data of %d sectors", s, dataSectors)
-			}
-			for m := s.MOffset(); m < s.MOffset()+s.Length(); m++ {
-				if used[m] {
-					t.Fatalf("kept %v shares data sector %d", s, m)
-				}
-				used[m] = true
-			}
-		}
-		if _, err := index.NewStatic(index.NewMutable(kept).Snapshot()); err != nil {
-			t.Fatal(err)
-		}
-	})
 }
 
 func FuzzParseConfig(f *testing.F) {

@@ -8,36 +8,25 @@ import (
 
 	"github.com/dadi-dev/dadi/fetch"
 	"github.com/dadi-dev/dadi/index"
+	"github.com/dadi-dev/dadi/lsmt"
 )
 
 // MaxLayers is the most read-only layers an image stacks (overlaybd's limit, and the width of
 // the in-memory tag).
 const MaxLayers = index.MaxLayers
 
-// Upper is a writable layer as an Image uses it: *RWLayer or *SparseLayer.
-type Upper interface {
-	Lookup(offset, length uint64, dst []index.Extent) []index.Extent
-	ReadData(p []byte, off int64) error
-	WriteAt(p []byte, off int64) error
-	Flush() error
-	Segments() []index.Segment
-	VirtualSize() int64
-	Name() string
-	Close() error
-}
-
 // Image is a stack of read-only layers (bottom first) and an optional writable upper. Reads
 // look the range up in the upper's index, then, for what the upper does not have, in the
 // merged index of the lowers (top wins). Writes go to the upper.
 type Image struct {
-	lowers []*ROLayer
+	lowers []*lsmt.ROLayer
 	merged *index.Static
-	upper  Upper
+	upper  lsmt.Upper
 	size   int64
 	cfg    *Config
 
-	pool      sync.Pool  // *scratch for ReadAt/WriteAt callers outside ublk queues
-	trace     traceState // prefetch replay and trace recording (prefetch.go)
+	pool      sync.Pool // *scratch for ReadAt/WriteAt callers outside ublk queues
+	hooks     hooks     // for prefetch: demand count, read observer, close hooks (hooks.go)
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -55,7 +44,7 @@ func newScratch() *scratch {
 
 // NewImage stacks lowers (bottom first) and upper (may be nil). The image owns them all from
 // here on, also when NewImage fails.
-func NewImage(lowers []*ROLayer, upper Upper) (*Image, error) {
+func NewImage(lowers []*lsmt.ROLayer, upper lsmt.Upper) (*Image, error) {
 	img := &Image{lowers: lowers, upper: upper}
 	img.pool.New = func() any { return newScratch() }
 	if len(lowers) > MaxLayers {
@@ -79,9 +68,9 @@ func NewImage(lowers []*ROLayer, upper Upper) (*Image, error) {
 	for i := len(lowers) - 1; i >= 0 && img.size == 0; i-- {
 		img.size = lowers[i].VirtualSize()
 	}
-	if img.size <= 0 || img.size%SectorSize != 0 {
+	if img.size <= 0 || img.size%lsmt.SectorSize != 0 {
 		img.Close()
-		return nil, fmt.Errorf("image: virtual size %d is not a positive multiple of %d", img.size, SectorSize)
+		return nil, fmt.Errorf("image: virtual size %d is not a positive multiple of %d", img.size, lsmt.SectorSize)
 	}
 	return img, nil
 }
@@ -124,7 +113,7 @@ func OpenConfig(c *Config, o OpenOptions) (*Image, error) {
 	if len(c.Lowers) > MaxLayers {
 		return nil, fmt.Errorf("%d lowers: at most %d layers can be stacked", len(c.Lowers), MaxLayers)
 	}
-	var lowers []*ROLayer
+	var lowers []*lsmt.ROLayer
 	fail := func(err error) (*Image, error) {
 		for _, l := range lowers {
 			l.Close()
@@ -139,10 +128,10 @@ func OpenConfig(c *Config, o OpenOptions) (*Image, error) {
 		}
 		lowers = append(lowers, l)
 	}
-	var up Upper
+	var up lsmt.Upper
 	if c.Upper != nil {
 		var err error
-		if up, err = OpenUpper(c.path(c.Upper.Data), c.path(c.Upper.Index), !o.ReadOnly); err != nil {
+		if up, err = lsmt.OpenUpper(c.path(c.Upper.Data), c.path(c.Upper.Index), !o.ReadOnly); err != nil {
 			return fail(fmt.Errorf("upper: %w", err))
 		}
 	}
@@ -158,36 +147,14 @@ func OpenConfig(c *Config, o OpenOptions) (*Image, error) {
 	return img, nil
 }
 
-// OpenUpper opens a writable layer, append-only or sparse as its data header says.
-func OpenUpper(dataPath, indexPath string, writable bool) (Upper, error) {
-	src, err := OpenFileSource(dataPath)
-	if err != nil {
-		return nil, err
-	}
-	hb := make([]byte, 512)
-	err = readFull(src, dataPath, hb, 0)
-	src.Close()
-	if err != nil {
-		return nil, err
-	}
-	h, err := ParseHeader(hb)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", dataPath, err)
-	}
-	if h.Flags&FlagSparseRW != 0 {
-		return OpenSparse(dataPath, writable)
-	}
-	return OpenRW(dataPath, indexPath, writable)
-}
-
 // Size is the virtual disk size in bytes.
 func (img *Image) Size() int64 { return img.size }
 
 // Lowers are the read-only layers, bottom first.
-func (img *Image) Lowers() []*ROLayer { return img.lowers }
+func (img *Image) Lowers() []*lsmt.ROLayer { return img.lowers }
 
 // UpperLayer is the writable layer, or nil.
-func (img *Image) UpperLayer() Upper { return img.upper }
+func (img *Image) UpperLayer() lsmt.Upper { return img.upper }
 
 // Merged is the merged index of the lowers.
 func (img *Image) Merged() *index.Static { return img.merged }
@@ -197,7 +164,7 @@ func (img *Image) Config() *Config { return img.cfg }
 
 // checkRange validates a byte range of a request.
 func (img *Image) checkRange(off, n int64) error {
-	if off%SectorSize != 0 || n%SectorSize != 0 || off < 0 || n < 0 || n > img.size || off > img.size-n {
+	if off%lsmt.SectorSize != 0 || n%lsmt.SectorSize != 0 || off < 0 || n < 0 || n > img.size || off > img.size-n {
 		return fmt.Errorf("range [%d, +%d) of a %d-byte disk: %w", off, n, img.size, syscall.EINVAL)
 	}
 	return nil
@@ -214,16 +181,16 @@ func (img *Image) read(p []byte, off int64, sc *scratch) error {
 	if err := img.checkRange(off, int64(len(p))); err != nil {
 		return err
 	}
-	sec, n := uint64(off)/SectorSize, uint64(len(p))/SectorSize
+	sec, n := uint64(off)/lsmt.SectorSize, uint64(len(p))/lsmt.SectorSize
 	if img.upper == nil {
 		return img.readLowers(p, sec, n, sc)
 	}
 	sc.up = img.upper.Lookup(sec, n, sc.up[:0])
 	for _, e := range sc.up {
-		b := p[(e.Offset-sec)*SectorSize : (e.End()-sec)*SectorSize]
+		b := p[(e.Offset-sec)*lsmt.SectorSize : (e.End()-sec)*lsmt.SectorSize]
 		switch e.Kind {
 		case index.Data:
-			if err := img.upper.ReadData(b, int64(e.MOffset)*SectorSize); err != nil {
+			if err := img.upper.ReadData(b, int64(e.MOffset)*lsmt.SectorSize); err != nil {
 				return err
 			}
 		case index.Zero:
@@ -240,12 +207,12 @@ func (img *Image) read(p []byte, off int64, sc *scratch) error {
 func (img *Image) readLowers(p []byte, sec, n uint64, sc *scratch) error {
 	sc.low = img.merged.Lookup(sec, n, sc.low[:0])
 	for _, e := range sc.low {
-		b := p[(e.Offset-sec)*SectorSize : (e.End()-sec)*SectorSize]
+		b := p[(e.Offset-sec)*lsmt.SectorSize : (e.End()-sec)*lsmt.SectorSize]
 		if e.Kind != index.Data {
 			clear(b)
 			continue
 		}
-		if err := img.lowers[e.Layer].ReadAt(b, int64(e.MOffset)*SectorSize); err != nil {
+		if err := img.lowers[e.Layer].ReadAt(b, int64(e.MOffset)*lsmt.SectorSize); err != nil {
 			return err
 		}
 	}
@@ -266,7 +233,7 @@ func (img *Image) write(p []byte, off int64, sc *scratch) error {
 	if err := img.checkRange(off, int64(len(p))); err != nil {
 		return err
 	}
-	if s, ok := img.upper.(*SparseLayer); ok && len(img.lowers) > 0 {
+	if s, ok := img.upper.(*lsmt.SparseLayer); ok && len(img.lowers) > 0 {
 		return img.writeSparseOverLowers(s, p, off, sc)
 	}
 	return img.upper.WriteAt(p, off)
@@ -281,9 +248,9 @@ func (img *Image) Zero(off, n int64) error {
 		return err
 	}
 	switch u := img.upper.(type) {
-	case *RWLayer:
+	case *lsmt.RWLayer:
 		return u.Zero(off, n)
-	case *SparseLayer:
+	case *lsmt.SparseLayer:
 		if len(img.lowers) == 0 {
 			return u.PunchHole(off, n)
 		}
@@ -307,9 +274,9 @@ func (img *Image) Zero(off, n int64) error {
 // writeSparseOverLowers writes whole file-system blocks, filling the parts of them that p
 // does not cover from the image as it reads now, so that a block the file system allocates
 // never hides lower data after a restart.
-func (img *Image) writeSparseOverLowers(s *SparseLayer, p []byte, off int64, sc *scratch) error {
-	s.rmw.Lock()
-	defer s.rmw.Unlock()
+func (img *Image) writeSparseOverLowers(s *lsmt.SparseLayer, p []byte, off int64, sc *scratch) error {
+	s.LockBlocks()
+	defer s.UnlockBlocks()
 	bs := s.BlockSize
 	start := off / bs * bs
 	end := min((off+int64(len(p))+bs-1)/bs*bs, img.size)
@@ -338,7 +305,7 @@ func (img *Image) Flush() error {
 // Close closes every layer.
 func (img *Image) Close() error {
 	img.closeOnce.Do(func() {
-		img.stopTrace()
+		img.runCloseHooks()
 		for _, l := range img.lowers {
 			if err := l.Close(); err != nil && img.closeErr == nil {
 				img.closeErr = err

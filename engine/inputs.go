@@ -1,9 +1,8 @@
 package engine
 
 import (
-	"path/filepath"
-
 	"github.com/dadi-dev/dadi/internal/atomicfile"
+	"github.com/dadi-dev/dadi/lsmt"
 )
 
 // ErrOutputIsInput marks an output (of Commit, Merge) that is the same file as one of the
@@ -20,7 +19,7 @@ func (c *Config) Files() []string {
 			fs = append(fs, c.path(l.File))
 		}
 		if l.Dir != "" {
-			fs = append(fs, filepath.Join(c.path(l.Dir), localBlobName))
+			fs = append(fs, c.downloadedPath(l))
 		}
 	}
 	if c.Upper != nil {
@@ -43,26 +42,15 @@ func ConfigFiles(configPath string) ([]string, error) {
 func (img *Image) Files() []string {
 	var fs []string
 	for _, l := range img.lowers {
-		if s, ok := l.src.(*fileSource); ok {
-			fs = append(fs, s.Name())
+		if p := l.File(); p != "" {
+			fs = append(fs, p)
 		}
 	}
 	if img.upper != nil {
-		fs = append(fs, upperFiles(img.upper)...)
+		fs = append(fs, lsmt.UpperFiles(img.upper)...)
 	}
 	if img.cfg != nil {
 		fs = append(fs, img.cfg.Files()...)
 	}
 	return fs
-}
-
-// upperFiles are the files of a writable layer.
-func upperFiles(u Upper) []string {
-	switch u := u.(type) {
-	case *RWLayer:
-		return []string{u.dataName, u.indexName}
-	case *SparseLayer:
-		return []string{u.name}
-	}
-	return []string{u.Name()}
 }

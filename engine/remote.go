@@ -2,12 +2,10 @@ package engine
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"sync"
 
 	"github.com/dadi-dev/dadi/fetch"
-	"github.com/dadi-dev/dadi/zfile"
+	"github.com/dadi-dev/dadi/lsmt"
 )
 
 // Remote lowers: a `{dir, digest, size}` lower whose dir/overlaybd.commit is not there yet is
@@ -43,17 +41,13 @@ func (s *remoteSource) Close() error {
 
 // openLower opens lower i: its file, the blob already downloaded into its dir, or the blob in
 // the registry.
-func openLower(c *Config, i int, o OpenOptions, rs **remoteSet) (*ROLayer, error) {
-	l := c.Lowers[i]
-	if l.File != "" || l.Digest == "" || c.RepoBlobURL == "" {
-		p, err := c.LowerPath(i)
-		if err != nil {
-			return nil, err
-		}
-		return OpenLayerFile(p)
+func openLower(c *Config, i int, o OpenOptions, rs **remoteSet) (*lsmt.ROLayer, error) {
+	kind, p, err := c.LocateLower(i)
+	if err != nil {
+		return nil, err
 	}
-	if p := filepath.Join(c.path(l.Dir), localBlobName); fileExists(p) {
-		return OpenLayerFile(p)
+	if kind != LowerRemote {
+		return lsmt.OpenLayerFile(p)
 	}
 	if *rs == nil {
 		set, err := newRemoteSet(c, o)
@@ -62,12 +56,7 @@ func openLower(c *Config, i int, o OpenOptions, rs **remoteSet) (*ROLayer, error
 		}
 		*rs = set
 	}
-	return (*rs).open(c, l)
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+	return (*rs).open(c, c.Lowers[i])
 }
 
 func newRemoteSet(c *Config, o OpenOptions) (*remoteSet, error) {
@@ -95,7 +84,7 @@ func newRemoteSet(c *Config, o OpenOptions) (*remoteSet, error) {
 
 // open opens one remote lower. A layer whose header or index fails its checks is opened once
 // more after its cached blocks are dropped: the bytes may have been damaged on the way.
-func (rs *remoteSet) open(c *Config, l LowerConfig) (*ROLayer, error) {
+func (rs *remoteSet) open(c *Config, l LowerConfig) (*lsmt.ROLayer, error) {
 	b, err := rs.client.OpenBlob(fetch.BlobRef{RepoBlobURL: c.RepoBlobURL, Digest: l.Digest, Size: l.Size, Image: rs.image})
 	if err != nil {
 		rs.maybeClose()
@@ -105,10 +94,10 @@ func (rs *remoteSet) open(c *Config, l LowerConfig) (*ROLayer, error) {
 	rs.refs++
 	rs.mu.Unlock()
 	src := &remoteSource{Blob: b, set: rs}
-	layer, err := OpenLayer(src)
-	if err != nil && isCorrupt(err) {
+	layer, err := lsmt.OpenLayer(src)
+	if err != nil && errors.Is(err, ErrCorrupt) {
 		b.Invalidate(0, b.Size())
-		layer, err = OpenLayer(src)
+		layer, err = lsmt.OpenLayer(src)
 	}
 	if err != nil {
 		src.Close()
@@ -170,58 +159,11 @@ func (rs *remoteSet) maybeClose() {
 // Download is the image's background download, or nil.
 func (img *Image) Download() *fetch.Download {
 	for _, l := range img.lowers {
-		if s, ok := l.src.(*remoteSource); ok {
+		if s, ok := l.Source().(*remoteSource); ok {
 			s.set.mu.Lock()
 			defer s.set.mu.Unlock()
 			return s.set.dl
 		}
 	}
 	return nil
-}
-
-func isCorrupt(err error) bool {
-	return errors.Is(err, ErrCorrupt) || errors.Is(err, zfile.ErrCorrupt)
-}
-
-// invalidator is a Source whose bytes can be fetched again.
-type invalidator interface{ Invalidate(off, n int64) }
-
-// refetchCorrupt handles a read of a remote layer that failed a check (a ZFile block CRC, a
-// short read): the blocks under it are dropped from the cache and read once more, so bytes
-// damaged on the network cost a retry, not a permanently failing block. A second failure is
-// returned (the ublk completion says EIO); its blocks are dropped too, so a later read tries
-// again.
-func (l *ROLayer) refetchCorrupt(p []byte, off int64, err error) error {
-	inv, ok := l.src.(invalidator)
-	if !ok || !isCorrupt(err) {
-		return err
-	}
-	l.invalidate(inv, off, len(p))
-	if err := readFull(l.r, l.name, p, off); err != nil {
-		l.invalidate(inv, off, len(p))
-		return err
-	}
-	return nil
-}
-
-// invalidate drops the source bytes a read of the LSMT range [off, off+n) used.
-func (l *ROLayer) invalidate(inv invalidator, off int64, n int) {
-	if l.ZFile == nil {
-		base := int64(0)
-		if l.Tar {
-			base, _, _, _ = zfile.UnwrapTar(l.src, l.src.Size())
-		}
-		inv.Invalidate(base+off, int64(n))
-		return
-	}
-	fileOff, sn := l.ZFile.StoredExtent(off, n)
-	if l.Tar {
-		base, _, _, err := zfile.UnwrapTar(l.src, l.src.Size())
-		if err != nil {
-			inv.Invalidate(0, l.src.Size())
-			return
-		}
-		fileOff += base
-	}
-	inv.Invalidate(fileOff, int64(sn))
 }

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,7 +16,9 @@ import (
 	"github.com/dadi-dev/dadi/fetch/fetchtest"
 	"github.com/dadi-dev/dadi/index"
 	"github.com/dadi-dev/dadi/internal/fixtures"
+	"github.com/dadi-dev/dadi/internal/imagetest"
 	"github.com/dadi-dev/dadi/internal/vmtest"
+	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/dadi-dev/dadi/ublk"
 )
 
@@ -58,32 +58,12 @@ func remoteFixture(t testing.TB, reg *fetchtest.Registry, m *fixtures.Manifest, 
 	return p, fx
 }
 
-func remoteClient(t testing.TB, g *fetch.GlobalConfig, tr http.RoundTripper) *fetch.Client {
-	t.Helper()
-	c, err := fetch.NewClient(g, fetch.ClientOptions{Transport: tr, Backoff: 5 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-func remoteGlobal(t testing.TB) *fetch.GlobalConfig {
-	g := fetch.DefaultGlobalConfig()
-	g.CacheConfig.CacheType = "file"
-	g.CacheConfig.CacheDir = t.TempDir()
-	g.CacheConfig.CacheSizeMB = 256
-	g.CredentialConfig = fetch.CredentialConfig{Mode: "file", Path: filepath.Join(t.TempDir(), "none.json")}
-	g.FetchConfig.TimeoutMs, g.FetchConfig.AttemptTimeoutMs = 5000, 1000
-	return g
-}
-
 // Fixture stacks served from a registry read exactly like the local files: plain LSMT, ZFile
 // (LZ4, zstd), overlaybd's tar wrapper; then, on a warm cache, without a single request.
 func TestRemoteFixtureStacks(t *testing.T) {
 	m := fixtures.Load(t)
 	reg := fetchtest.New(t, fetchtest.Options{})
-	g := remoteGlobal(t)
+	g := imagetest.GlobalConfig(t)
 	for _, name := range []string{"A-lsmt-L0-L1-L2", "A-mixed-zstd-lsmt-lz4", "A-tar-zfile-L0", "Z-zfile-zstd-64k-crc"} {
 		t.Run(name, func(t *testing.T) {
 			cfg, fx := remoteFixture(t, reg, m, name, "")
@@ -126,9 +106,9 @@ func TestRemoteWrongBytes(t *testing.T) {
 		}
 		return fetchtest.Pass
 	}}
-	g := remoteGlobal(t)
+	g := imagetest.GlobalConfig(t)
 	g.CacheConfig.BlockSize = 4096 // many small requests: many chances to damage one
-	c := remoteClient(t, g, tr)
+	c := imagetest.FetchClient(t, g, tr)
 	img, err := OpenImage(cfg, OpenOptions{Global: g, Fetch: c})
 	if err != nil {
 		t.Fatal(err)
@@ -142,15 +122,15 @@ func TestRemoteWrongBytes(t *testing.T) {
 	}
 
 	// Damage in every response: reads fail, and whatever a read returns is right.
-	g = remoteGlobal(t)
+	g = imagetest.GlobalConfig(t)
 	ok := &fetchtest.Faults{}
-	img0, err := OpenImage(cfg, OpenOptions{Global: g, Fetch: remoteClient(t, g, ok)})
+	img0, err := OpenImage(cfg, OpenOptions{Global: g, Fetch: imagetest.FetchClient(t, g, ok)})
 	if err != nil {
 		t.Fatal(err) // header and index, fetched cleanly
 	}
 	img0.Close()
 	ok.Plan = fetchtest.Always(fetchtest.WrongBytes)
-	c = remoteClient(t, g, ok)
+	c = imagetest.FetchClient(t, g, ok)
 	img, err = OpenImage(cfg, OpenOptions{Global: g, Fetch: c})
 	if err != nil {
 		t.Fatal(err)
@@ -192,10 +172,10 @@ func TestRemoteHungRegistry(t *testing.T) {
 		}
 		return fetchtest.Pass
 	}}
-	g := remoteGlobal(t)
+	g := imagetest.GlobalConfig(t)
 	total := vmtest.Scale(1500 * time.Millisecond)
 	g.FetchConfig.AttemptTimeoutMs, g.FetchConfig.TimeoutMs = int(vmtest.Scale(300*time.Millisecond).Milliseconds()), int(total.Milliseconds())
-	img, err := OpenImage(cfg, OpenOptions{Global: g, Fetch: remoteClient(t, g, tr)})
+	img, err := OpenImage(cfg, OpenOptions{Global: g, Fetch: imagetest.FetchClient(t, g, tr)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +217,7 @@ func TestRemoteHungRegistry(t *testing.T) {
 // findData is the first 4 KiB-aligned offset from off that a layer maps.
 func findData(t testing.TB, img *Image, off int64) int64 {
 	for ; off < img.Size(); off += 4096 {
-		ext := img.Merged().Lookup(uint64(off)/SectorSize, 8, nil)
+		ext := img.Merged().Lookup(uint64(off)/lsmt.SectorSize, 8, nil)
 		if len(ext) == 1 && ext[0].Kind == index.Data {
 			return off
 		}
@@ -252,7 +232,7 @@ func TestRemoteBackgroundDownload(t *testing.T) {
 	m := fixtures.Load(t)
 	reg := fetchtest.New(t, fetchtest.Options{})
 	cfg, fx := remoteFixture(t, reg, m, "A-lsmt-L0-L1", `{"enable": true, "delay": 0, "delayExtra": 0, "maxMBps": 0}`)
-	g := remoteGlobal(t)
+	g := imagetest.GlobalConfig(t)
 	img, err := OpenImage(cfg, OpenOptions{Global: g})
 	if err != nil {
 		t.Fatal(err)

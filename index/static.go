@@ -1,13 +1,15 @@
 package index
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/dadi-dev/dadi/internal/errs"
 )
 
 // ErrInvalid marks index content that breaks the rules of a read-only index (unsorted,
-// overlapping, zero length). Callers wrap it with the file name.
-var ErrInvalid = errors.New("invalid index")
+// overlapping, zero length). Callers wrap it with the file name. It wraps errs.ErrCorrupt: an
+// invalid index in a layer file is a corrupt layer.
+var ErrInvalid = fmt.Errorf("invalid index: %w", errs.ErrCorrupt)
 
 // Static is an immutable index: sorted, non-overlapping segments plus a search tree over the
 // start offsets of every blockSegs-th segment. It is safe for concurrent lookups and never

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/dadi-dev/dadi/internal/errs"
 	"github.com/dadi-dev/dadi/uring"
 	"golang.org/x/sys/unix"
 )
@@ -15,7 +16,7 @@ import (
 const ControlPath = "/dev/ublk-control"
 
 // ErrNotSupported says the running kernel lacks ublk or a ublk feature dadi needs.
-var ErrNotSupported = errors.New("not supported by this kernel")
+var ErrNotSupported = fmt.Errorf("%w by this kernel", errs.ErrNotSupported)
 
 // Control speaks to /dev/ublk-control. Control commands are 128-byte URING_CMDs, answered
 // synchronously; one small ring serves them, guarded by a mutex so any goroutine may ask.

@@ -1,9 +1,7 @@
 package ublk
 
 import (
-	"errors"
-	"syscall"
-
+	"github.com/dadi-dev/dadi/internal/errs"
 	"github.com/dadi-dev/dadi/uring"
 )
 
@@ -106,19 +104,9 @@ type Wakeable interface {
 	Woken(tag uint16, req *Request) (res int32, done bool)
 }
 
-// Result maps an error to the negative errno that a ublk completion carries. Errors that wrap
-// a syscall.Errno keep it; every other error (corrupt data, short reads, checksum failures)
-// becomes -EIO, so the kernel never sees wrong bytes as success.
-func Result(err error) int32 {
-	if err == nil {
-		return 0
-	}
-	var errno syscall.Errno
-	if errors.As(err, &errno) && errno != 0 {
-		return -int32(errno)
-	}
-	return -int32(syscall.EIO)
-}
+// Result is the negative errno a ublk completion carries for err (errs.Errno: a wrapped
+// syscall.Errno is kept, anything else, corrupt data included, is EIO; nil is 0).
+func Result(err error) int32 { return -int32(errs.Errno(err)) }
 
 // QueueContext is what a queue offers its QueueTarget: which queue it is, its ring, and a way
 // for other goroutines to wake it. Every method but Wake is called on the queue's own goroutine

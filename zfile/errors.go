@@ -3,15 +3,18 @@ package zfile
 import (
 	"errors"
 	"fmt"
+
+	"github.com/dadi-dev/dadi/internal/errs"
 )
 
 var (
 	// ErrCorrupt marks data that fails a check: a CRC or digest mismatch, a length or offset
 	// outside what the format allows, a truncated file, a block that does not decode.
-	ErrCorrupt = errors.New("zfile: corrupt data")
+	// It is errs.ErrCorrupt: an LSMT layer inside a ZFile fails with the same kind.
+	ErrCorrupt = errs.ErrCorrupt
 	// ErrNotSupported marks a well-formed file that uses a feature dadi does not implement
 	// (a compression dictionary, a compressed index, an unknown algorithm).
-	ErrNotSupported = errors.New("zfile: not supported")
+	ErrNotSupported = errs.ErrNotSupported
 	// ErrNotZFile is returned by Open for data that is neither a ZFile nor a tar holding one.
 	ErrNotZFile = errors.New("zfile: not a ZFile")
 )
@@ -35,7 +38,7 @@ func (e *CorruptError) Error() string {
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}
-	return s + ": " + ErrCorrupt.Error()
+	return s + ": zfile: " + ErrCorrupt.Error()
 }
 
 // Unwrap lets errors.Is find both ErrCorrupt and the underlying error.

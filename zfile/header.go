@@ -3,6 +3,7 @@ package zfile
 import (
 	"bytes"
 	"encoding/binary"
+	"strings"
 )
 
 // Header and trailer share one 512-byte layout; 96 bytes are used, the rest is zero.
@@ -125,4 +126,25 @@ func (h *headerTrailer) marshal(b *[htSpace]byte) {
 		h.Digest = headerDigest(b)
 	}
 	le.PutUint32(b[offDigest:], h.Digest)
+}
+
+// FlagNames names the bits set in a header or trailer's flags field, for people ("trailer,
+// data, sealed, digest").
+func FlagNames(f uint64) string {
+	var names []string
+	if f&flagHeader == 0 {
+		names = append(names, "trailer")
+	}
+	for _, b := range []struct {
+		bit  uint64
+		name string
+	}{
+		{flagHeader, "header"}, {flagDataFile, "data"}, {flagSealed, "sealed"},
+		{flagHeaderOverwrite, "header rewritten"}, {flagDigest, "digest"}, {flagIndexCompressed, "index compressed"},
+	} {
+		if f&b.bit != 0 {
+			names = append(names, b.name)
+		}
+	}
+	return strings.Join(names, ", ")
 }

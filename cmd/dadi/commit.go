@@ -6,8 +6,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/internal/atomicfile"
+	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/dadi-dev/dadi/zfile"
 )
 
@@ -31,8 +31,8 @@ func (f *layerOutFlags) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.message, "message", "m", "", "commit message (user tag, at most 255 bytes)")
 }
 
-func (f *layerOutFlags) options() (engine.CommitOptions, error) {
-	o := engine.CommitOptions{UUID: f.uuid, ParentUUID: f.parent, UserTag: f.message, Compress: f.compress, Tar: f.tar}
+func (f *layerOutFlags) options() (lsmt.CommitOptions, error) {
+	o := lsmt.CommitOptions{UUID: f.uuid, ParentUUID: f.parent, UserTag: f.message, Compress: f.compress, Tar: f.tar}
 	if f.compress {
 		alg, err := zfile.ParseAlgorithm(f.algorithm)
 		if err != nil {
@@ -47,7 +47,7 @@ func (f *layerOutFlags) options() (engine.CommitOptions, error) {
 	return o, nil
 }
 
-func report(cmd *cobra.Command, out string, r engine.CommitResult) {
+func report(cmd *cobra.Command, out string, r lsmt.CommitResult) {
 	for _, w := range r.Warnings {
 		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 	}
@@ -73,15 +73,15 @@ complete (an old OUT is replaced then, and left as it was if the commit fails).`
 			if err := atomicfile.Check(args[2:], args[:2]); err != nil {
 				return err
 			}
-			up, err := engine.OpenUpper(args[0], args[1], false)
+			up, err := lsmt.OpenUpper(args[0], args[1], false)
 			if err != nil {
 				return err
 			}
 			defer up.Close()
-			if rw, ok := up.(*engine.RWLayer); ok && rw.Dropped > 0 {
+			if rw, ok := up.(*lsmt.RWLayer); ok && rw.Dropped > 0 {
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s: %d torn index entries left out (the tail of an interrupted write)\n", args[1], rw.Dropped)
 			}
-			r, err := engine.Commit(up, args[2], o)
+			r, err := lsmt.Commit(up, args[2], o)
 			if err != nil {
 				return err
 			}

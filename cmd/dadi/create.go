@@ -5,8 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/internal/units"
+	"github.com/dadi-dev/dadi/lsmt"
 )
 
 func newCreateCmd() *cobra.Command {
@@ -28,8 +28,8 @@ Existing files are never overwritten.`,
 			if err != nil {
 				return err
 			}
-			o := engine.CreateOptions{VirtualSize: size, UUID: uuid, ParentUUID: parent, Sparse: sparse}
-			if err := engine.CreateRW(args[0], args[1], o); err != nil {
+			o := lsmt.CreateOptions{VirtualSize: size, UUID: uuid, ParentUUID: parent, Sparse: sparse}
+			if err := lsmt.CreateRW(args[0], args[1], o); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "created %s, %s: %s virtual disk\n", args[0], args[1], units.Format(size))

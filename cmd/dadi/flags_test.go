@@ -10,6 +10,7 @@ import (
 	"github.com/dadi-dev/dadi/ebpf"
 	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/internal/fixtures"
+	"github.com/dadi-dev/dadi/prefetch"
 )
 
 // wantFlagError runs dadi with args and wants an error that contains each of want.
@@ -39,7 +40,7 @@ func TestNumericFlagRanges(t *testing.T) {
 	os.WriteFile(src, make([]byte, 64<<10), 0o644)
 	dst := filepath.Join(dir, "dst.zfile")
 	trace := filepath.Join(dir, "t.trace")
-	os.WriteFile(trace, engine.EncodeTrace([]engine.TraceRecord{{Op: engine.TraceRead, Count: 4096}}), 0o644)
+	os.WriteFile(trace, prefetch.EncodeTrace([]prefetch.TraceRecord{{Op: prefetch.TraceRead, Count: 4096}}), 0o644)
 	for _, c := range []struct {
 		args []string
 		want []string
@@ -107,9 +108,9 @@ func deviceTrace(t *testing.T, path string, evs []ebpf.Event) {
 func TestTraceShowHostile(t *testing.T) {
 	dir := t.TempDir()
 	pre := filepath.Join(dir, "prefetch.trace")
-	os.WriteFile(pre, engine.EncodeTrace([]engine.TraceRecord{
-		{Op: engine.TraceRead, Count: 4096, Offset: -4096},
-		{Op: engine.TraceRead, Count: 4096, Offset: 8192},
+	os.WriteFile(pre, prefetch.EncodeTrace([]prefetch.TraceRecord{
+		{Op: prefetch.TraceRead, Count: 4096, Offset: -4096},
+		{Op: prefetch.TraceRead, Count: 4096, Offset: 8192},
 	}), 0o644)
 	out := mustRun(t, "trace", "show", pre)
 	if !strings.Contains(out, "1 records, 4096 bytes") || !strings.Contains(out, "skipped 1 records") {

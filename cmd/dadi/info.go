@@ -6,9 +6,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/index"
 	"github.com/dadi-dev/dadi/internal/units"
+	"github.com/dadi-dev/dadi/lsmt"
 )
 
 func newInfoCmd() *cobra.Command {
@@ -27,7 +27,7 @@ or a writable layer given as DATA INDEX (or a sparse DATA alone).`,
 				}
 				return infoWritable(w, args[0], idx)
 			}
-			l, err := engine.OpenLayerFile(args[0])
+			l, err := lsmt.OpenLayerFile(args[0])
 			if err != nil {
 				return err
 			}
@@ -57,34 +57,25 @@ or a writable layer given as DATA INDEX (or a sparse DATA alone).`,
 
 // isSparse reports whether path is a sparse writable layer (one file, no index to ask for).
 func isSparse(path string) bool {
-	src, err := engine.OpenFileSource(path)
-	if err != nil {
-		return false
-	}
-	defer src.Close()
-	b := make([]byte, 512)
-	if _, err := src.ReadAt(b, 0); err != nil {
-		return false
-	}
-	h, err := engine.ParseHeader(b)
-	return err == nil && h.Flags&engine.FlagSealed == 0 && h.Flags&engine.FlagSparseRW != 0
+	kind, err := lsmt.FileKind(path)
+	return err == nil && kind == lsmt.KindSparse
 }
 
 func infoWritable(w io.Writer, data, idx string) error {
-	up, err := engine.OpenUpper(data, idx, false)
+	up, err := lsmt.OpenUpper(data, idx, false)
 	if err != nil {
 		return err
 	}
 	defer up.Close()
 	fmt.Fprintf(w, "file:          %s %s\n", data, idx)
 	switch u := up.(type) {
-	case *engine.RWLayer:
+	case *lsmt.RWLayer:
 		fmt.Fprintf(w, "kind:          writable, append-only\n")
 		printHeader(w, "header", u.Header)
 		if u.Dropped > 0 {
 			fmt.Fprintf(w, "torn entries:  %d (dropped)\n", u.Dropped)
 		}
-	case *engine.SparseLayer:
+	case *lsmt.SparseLayer:
 		fmt.Fprintf(w, "kind:          writable, sparse (%d-byte file system blocks)\n", u.BlockSize)
 		printHeader(w, "header", u.Header)
 	}
@@ -92,7 +83,7 @@ func infoWritable(w io.Writer, data, idx string) error {
 	return nil
 }
 
-func printHeader(w io.Writer, what string, h engine.Header) {
+func printHeader(w io.Writer, what string, h lsmt.Header) {
 	fmt.Fprintf(w, "%s:\n", what)
 	fmt.Fprintf(w, "  flags:       %#x\n", h.Flags)
 	fmt.Fprintf(w, "  index:       offset %d, %d entries\n", h.IndexOffset, h.IndexSize)
@@ -115,6 +106,6 @@ func printIndex(w io.Writer, segs []index.Segment) {
 		}
 	}
 	fmt.Fprintf(w, "segments:      %d\n", len(segs))
-	fmt.Fprintf(w, "mapped bytes:  %d\n", mapped*engine.SectorSize)
-	fmt.Fprintf(w, "zeroed bytes:  %d\n", zeroed*engine.SectorSize)
+	fmt.Fprintf(w, "mapped bytes:  %d\n", mapped*lsmt.SectorSize)
+	fmt.Fprintf(w, "zeroed bytes:  %d\n", zeroed*lsmt.SectorSize)
 }

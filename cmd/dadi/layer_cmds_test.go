@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/internal/fixtures"
+	"github.com/dadi-dev/dadi/lsmt"
 )
 
 // run executes the dadi command line and returns its stdout.
@@ -43,7 +43,7 @@ func TestCreateMatchesOverlaybd(t *testing.T) {
 	for _, c := range [][2]string{{d, "A/L0.data"}, {i, "A/L0.index"}} {
 		got, _ := os.ReadFile(c[0])
 		want, _ := os.ReadFile(m.Path(c[1]))
-		if len(got) != engine.HeaderSize || !bytes.Equal(got, want[:engine.HeaderSize]) {
+		if len(got) != lsmt.HeaderSize || !bytes.Equal(got, want[:lsmt.HeaderSize]) {
 			t.Errorf("%s: header differs from overlaybd's %s", c[0], c[1])
 		}
 	}
@@ -52,7 +52,7 @@ func TestCreateMatchesOverlaybd(t *testing.T) {
 	mustRun(t, "create", "--uuid", "0bd0f100-0001-4000-8000-000000000002", "-u", "0bd0f100-0001-4000-8000-000000000001", d2, i2, "33554432B")
 	got, _ := os.ReadFile(d2)
 	want, _ := os.ReadFile(m.Path("A/L2.data"))
-	if !bytes.Equal(got, want[:engine.HeaderSize]) {
+	if !bytes.Equal(got, want[:lsmt.HeaderSize]) {
 		t.Error("L2.data header differs from overlaybd's")
 	}
 	// A bare size is GiB, as overlaybd-create takes it; the uuid is random and upper case.
@@ -63,7 +63,7 @@ func TestCreateMatchesOverlaybd(t *testing.T) {
 		t.Errorf("info: %s", out)
 	}
 	hb, _ := os.ReadFile(d3)
-	if h, err := engine.ParseHeader(hb); err != nil || len(h.UUID) != 36 || h.UUID != strings.ToUpper(h.UUID) || h.ParentUUID != engine.NullUUID {
+	if h, err := lsmt.ParseHeader(hb); err != nil || len(h.UUID) != 36 || h.UUID != strings.ToUpper(h.UUID) || h.ParentUUID != lsmt.NullUUID {
 		t.Errorf("random uuid header: %+v %v", h, err)
 	}
 	// Existing files are not overwritten.

@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -14,8 +13,6 @@ import (
 	"github.com/dadi-dev/dadi/fetch"
 	"github.com/spf13/cobra"
 	"github.com/vbauerster/mpb/v8"
-	"github.com/vbauerster/mpb/v8/decor"
-	"golang.org/x/term"
 )
 
 // loadGlobalConfig reads --global-config; "" leaves the choice to the engine (the default
@@ -71,22 +68,16 @@ func runPull(cmd *cobra.Command, configPath, globalPath string) error {
 	var total int64
 	out := cmd.OutOrStdout()
 	for i, l := range c.Lowers {
-		if l.File != "" || l.Digest == "" {
+		kind, _, err := c.LocateLower(i)
+		switch {
+		case err != nil:
+			return fmt.Errorf("lowers[%d] in %s: %w", i, configPath, err)
+		case kind == engine.LowerFile:
 			fmt.Fprintf(out, "lowers[%d]: local file, skipped\n", i)
 			continue
-		}
-		if l.Dir != "" {
-			dir := l.Dir
-			if !filepath.IsAbs(dir) {
-				dir = filepath.Join(c.Dir, dir)
-			}
-			if _, err := os.Stat(filepath.Join(dir, fetch.CommitFileName)); err == nil {
-				fmt.Fprintf(out, "lowers[%d]: %s already downloaded, skipped\n", i, l.Digest)
-				continue
-			}
-		}
-		if c.RepoBlobURL == "" {
-			return fmt.Errorf("lowers[%d] (%s): no repoBlobUrl in %s", i, l.Digest, configPath)
+		case kind == engine.LowerDownloaded:
+			fmt.Fprintf(out, "lowers[%d]: %s already downloaded, skipped\n", i, l.Digest)
+			continue
 		}
 		b, err := client.OpenBlob(fetch.BlobRef{RepoBlobURL: c.RepoBlobURL, Digest: l.Digest, Size: l.Size, Image: configPath})
 		if err != nil {
@@ -144,21 +135,14 @@ type pullBars struct {
 }
 
 func newPullBars(w io.Writer) *pullBars {
-	pb := &pullBars{w: w, bars: map[string]*mpb.Bar{}}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		pb.p = mpb.New(mpb.WithOutput(f), mpb.WithWidth(40))
-	}
-	return pb
+	return &pullBars{w: w, p: terminalProgress(w, 40), bars: map[string]*mpb.Bar{}}
 }
 
 func (pb *pullBars) add(name string, size int64) func(int64) {
 	if pb.p == nil {
 		return nil
 	}
-	bar := pb.p.AddBar(size,
-		mpb.PrependDecorators(decor.Name(name+" "), decor.CountersKibiByte("% .1f / % .1f")),
-		mpb.AppendDecorators(decor.Percentage(decor.WCSyncSpace), decor.AverageSpeed(decor.SizeB1024(0), " % .1f")),
-	)
+	bar := addByteBar(pb.p, name, size)
 	pb.mu.Lock()
 	pb.bars[name] = bar
 	pb.mu.Unlock()

@@ -17,6 +17,7 @@ import (
 	"github.com/dadi-dev/dadi/index"
 	"github.com/dadi-dev/dadi/internal/fixtures"
 	"github.com/dadi-dev/dadi/internal/vmtest"
+	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
@@ -124,9 +125,9 @@ func TestVMRegistryHungEIO(t *testing.T) {
 	layerFile := m.Path("A/L0.lsmt")
 	// Pick two 4 KiB ranges of the disk whose bytes lie in different cache blocks of the layer
 	// file, neither one fetched when the layer opens (header, index, trailer).
-	l, err := engine.OpenLayerFile(layerFile)
+	l, err := lsmt.OpenLayerFile(layerFile)
 	require.NoError(t, err)
-	img, err := engine.NewImage([]*engine.ROLayer{l}, nil)
+	img, err := engine.NewImage([]*lsmt.ROLayer{l}, nil)
 	require.NoError(t, err)
 	st, _ := os.Stat(layerFile)
 	opened := map[int64]bool{0: true, blockOf(st.Size() - 4096): true, blockOf(st.Size() - 1): true}

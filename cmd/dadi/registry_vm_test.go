@@ -22,10 +22,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/fetch/fetchtest"
 	"github.com/dadi-dev/dadi/internal/fixtures"
 	"github.com/dadi-dev/dadi/internal/vmtest"
+	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -260,8 +260,8 @@ func commitRaw(t *testing.T, raw, out string) string {
 	require.NoError(t, err)
 	dir := t.TempDir()
 	data, idx := filepath.Join(dir, "data"), filepath.Join(dir, "index")
-	require.NoError(t, engine.CreateRW(data, idx, engine.CreateOptions{VirtualSize: int64(len(img))}))
-	u, err := engine.OpenRW(data, idx, true)
+	require.NoError(t, lsmt.CreateRW(data, idx, lsmt.CreateOptions{VirtualSize: int64(len(img))}))
+	u, err := lsmt.OpenRW(data, idx, true)
 	require.NoError(t, err)
 	defer u.Close()
 	zero := make([]byte, 64<<10)
@@ -273,7 +273,7 @@ func commitRaw(t *testing.T, raw, out string) string {
 		require.NoError(t, u.WriteAt(chunk, int64(off)))
 	}
 	require.NoError(t, u.Flush())
-	_, err = engine.Commit(u, out, engine.CommitOptions{Compress: true})
+	_, err = lsmt.Commit(u, out, lsmt.CommitOptions{Compress: true})
 	require.NoError(t, err)
 	return out
 }

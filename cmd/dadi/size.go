@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/internal/units"
+	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/dadi-dev/dadi/zfile"
 )
 
@@ -20,10 +20,10 @@ import (
 const maxDiskSize = 1 << 62
 
 // diskSize is create's SIZE and serve's --null: a positive multiple of 512 bytes.
-var diskSize = units.Spec{Min: engine.SectorSize, Max: maxDiskSize, Multiple: engine.SectorSize}
+var diskSize = units.Spec{Min: lsmt.SectorSize, Max: maxDiskSize, Multiple: lsmt.SectorSize}
 
 // virtualSizeSpec is create's SIZE: a bare number is GiB, as overlaybd-create takes it.
-var virtualSizeSpec = units.Spec{Bare: units.GiB, Min: engine.SectorSize, Max: maxDiskSize, Multiple: engine.SectorSize}
+var virtualSizeSpec = units.Spec{Bare: units.GiB, Min: lsmt.SectorSize, Max: maxDiskSize, Multiple: lsmt.SectorSize}
 
 // maxIOSpec is serve's --max-io: what ublk's UBLK_F_* limits allow.
 var maxIOSpec = units.Spec{Min: 4 << 10, Max: 32 << 20, Multiple: 4 << 10}

@@ -6,6 +6,7 @@ import (
 	"github.com/dadi-dev/dadi/ebpf"
 	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/internal/atomicfile"
+	"github.com/dadi-dev/dadi/prefetch"
 	"github.com/spf13/cobra"
 )
 
@@ -40,7 +41,7 @@ OUT may not be the device trace, CONFIG.json or a file of the image.`,
 				return err
 			}
 			defer img.Close()
-			var reads []engine.DeviceRead
+			var reads []prefetch.DeviceRead
 			for i, e := range f.Events {
 				if err := e.Check(i); err != nil {
 					return fmt.Errorf("%s: %w", args[0], err)
@@ -49,14 +50,14 @@ OUT may not be the device trace, CONFIG.json or a file of the image.`,
 					return fmt.Errorf("%s: %w: event %d (%c of %d bytes at sector %d) ends past the %d-byte image", args[0], ebpf.ErrBadEvent, i, e.Op, e.Bytes, e.Sector, img.Size())
 				}
 				if e.Op == ebpf.OpRead && e.Error == 0 && e.Bytes > 0 {
-					reads = append(reads, engine.DeviceRead{Offset: e.Offset(), Length: int64(e.Bytes)})
+					reads = append(reads, prefetch.DeviceRead{Offset: e.Offset(), Length: int64(e.Bytes)})
 				}
 			}
-			recs, err := img.TraceFromReads(reads)
+			recs, err := prefetch.TraceFromReads(img, reads)
 			if err != nil {
 				return err
 			}
-			if err := atomicfile.WriteFile(args[1], engine.EncodeTrace(recs), 0o644, inputs...); err != nil {
+			if err := atomicfile.WriteFile(args[1], prefetch.EncodeTrace(recs), 0o644, inputs...); err != nil {
 				return err
 			}
 			var bytes uint64

@@ -6,12 +6,12 @@ import (
 	"os"
 
 	"github.com/dadi-dev/dadi/ebpf"
-	"github.com/dadi-dev/dadi/engine"
+	"github.com/dadi-dev/dadi/prefetch"
 	"github.com/spf13/cobra"
 )
 
 // maxBuckets bounds --buckets: each row is a counter per layer, and a person reads them.
-const maxBuckets = min(ebpf.MaxHeatBuckets, engine.MaxTraceBuckets)
+const maxBuckets = min(ebpf.MaxHeatBuckets, prefetch.MaxTraceBuckets)
 
 func newTraceShowCmd() *cobra.Command {
 	var format string
@@ -38,7 +38,7 @@ json prints the summary and every event.`,
 				return err
 			}
 			w := cmd.OutOrStdout()
-			if engine.IsTrace(b) {
+			if prefetch.IsTrace(b) {
 				return showPrefetchTrace(w, b, args[0], format, buckets)
 			}
 			f, err := ebpf.ParseFile(b, args[0])
@@ -69,7 +69,7 @@ json prints the summary and every event.`,
 
 // showPrefetchTrace prints an overlaybd trace: checked in full (magic, size, checksum) first.
 func showPrefetchTrace(w io.Writer, b []byte, name, format string, buckets int) error {
-	recs, err := engine.ParseTrace(b, name)
+	recs, err := prefetch.ParseTrace(b, name)
 	if err != nil {
 		return err
 	}
@@ -81,9 +81,9 @@ func showPrefetchTrace(w io.Writer, b []byte, name, format string, buckets int) 
 		}
 		return nil
 	case "json":
-		return engine.WriteTraceJSON(w, recs)
+		return prefetch.WriteTraceJSON(w, recs)
 	case "text":
-		engine.SummarizeTrace(recs).WriteText(w, buckets)
+		prefetch.SummarizeTrace(recs).WriteText(w, buckets)
 		return nil
 	}
 	return fmt.Errorf("--format %q: want text, csv or json", format)

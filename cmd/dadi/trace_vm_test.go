@@ -15,8 +15,9 @@ import (
 	"time"
 
 	"github.com/dadi-dev/dadi/ebpf"
-	"github.com/dadi-dev/dadi/engine"
 	"github.com/dadi-dev/dadi/internal/vmtest"
+	"github.com/dadi-dev/dadi/lsmt"
+	"github.com/dadi-dev/dadi/prefetch"
 	"github.com/stretchr/testify/require"
 )
 
@@ -40,8 +41,8 @@ func ext4Layer(t *testing.T, dir string, files int) (layer string, names []strin
 	vmtest.Run(t, "mkfs.ext4", "-q", "-F", "-d", root, raw)
 
 	data, idx := filepath.Join(dir, "l.data"), filepath.Join(dir, "l.index")
-	require.NoError(t, engine.CreateRW(data, idx, engine.CreateOptions{VirtualSize: 128 << 20}))
-	rw, err := engine.OpenRW(data, idx, true)
+	require.NoError(t, lsmt.CreateRW(data, idx, lsmt.CreateOptions{VirtualSize: 128 << 20}))
+	rw, err := lsmt.OpenRW(data, idx, true)
 	require.NoError(t, err)
 	f, err := os.Open(raw)
 	require.NoError(t, err)
@@ -55,7 +56,7 @@ func ext4Layer(t *testing.T, dir string, files int) (layer string, names []strin
 	}
 	f.Close()
 	layer = filepath.Join(dir, "layer.zfile")
-	_, err = engine.Commit(rw, layer, engine.CommitOptions{Compress: true})
+	_, err = lsmt.Commit(rw, layer, lsmt.CommitOptions{Compress: true})
 	require.NoError(t, err)
 	rw.Close()
 	return layer, names
@@ -123,12 +124,12 @@ func TestVMTraceUblkImage(t *testing.T) {
 	t.Logf("convert: %s", strings.TrimSpace(conv))
 	b, err := os.ReadFile(out)
 	require.NoError(t, err)
-	recs, err := engine.ParseTrace(b, out)
+	recs, err := prefetch.ParseTrace(b, out)
 	require.NoError(t, err)
 	require.NotEmpty(t, recs)
 	st, err := os.Stat(layer)
 	require.NoError(t, err)
-	require.NoError(t, engine.CheckTrace(recs, []int64{st.Size()}, out))
+	require.NoError(t, prefetch.CheckTrace(recs, []int64{st.Size()}, out))
 	show, err = dadi(t, "trace", "show", out)
 	require.NoError(t, err, show)
 	require.Contains(t, show, "overlaybd prefetch trace")
@@ -152,7 +153,7 @@ func TestVMTraceUblkImage(t *testing.T) {
 	require.True(t, vmtest.Poll(2*time.Minute, 50*time.Millisecond, okFile), "no .ok file: %s", d.Stderr())
 	b, err = os.ReadFile(tracePath)
 	require.NoError(t, err)
-	served, err := engine.ParseTrace(b, tracePath)
+	served, err := prefetch.ParseTrace(b, tracePath)
 	require.NoError(t, err)
 	require.NotEmpty(t, served)
 	vmtest.Run(t, "umount", mnt)

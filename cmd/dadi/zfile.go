@@ -5,12 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/vbauerster/mpb/v8"
-	"github.com/vbauerster/mpb/v8/decor"
-	"golang.org/x/term"
 
 	"github.com/dadi-dev/dadi/internal/atomicfile"
 	"github.com/dadi-dev/dadi/zfile"
@@ -216,26 +212,13 @@ func printZfileInfo(w io.Writer, in zfile.Info) {
 	p("compressed", "%d bytes (ratio %.3f)", in.FileSize, in.Ratio())
 	p("data", "%d bytes, largest stored block %d bytes", in.DataSize, in.MaxStored)
 	p("index", "offset %d, CRC %#08x", in.IndexOffset, in.IndexCRC)
-	p("header", "flags %#x (%s), digest %#08x", in.HeaderFlags, zfileFlagNames(in.HeaderFlags), in.HeaderDigest)
-	p("trailer", "flags %#x (%s), digest %#08x", in.TrailerFlags, zfileFlagNames(in.TrailerFlags), in.TrailerDigest)
+	p("header", "flags %#x (%s), digest %#08x", in.HeaderFlags, zfile.FlagNames(in.HeaderFlags), in.HeaderDigest)
+	p("trailer", "flags %#x (%s), digest %#08x", in.TrailerFlags, zfile.FlagNames(in.TrailerFlags), in.TrailerDigest)
 	p("jump table", "%d bytes in memory", in.JumpTableBytes)
 	if in.OverlaybdUnreadable() {
 		p("warning", "a block is stored in %d bytes, more than overlaybd's 64 KiB read buffer: "+
 			"overlaybd cannot read this file (dadi can); recompress with a smaller block size", in.MaxStored)
 	}
-}
-
-func zfileFlagNames(f uint64) string {
-	var names []string
-	for i, n := range []string{"header", "data", "sealed", "header rewritten", "digest", "index compressed"} {
-		if f&(1<<i) != 0 {
-			names = append(names, n)
-		}
-	}
-	if f&1 == 0 {
-		names = append([]string{"trailer"}, names...)
-	}
-	return strings.Join(names, ", ")
 }
 
 func newZfileVerifyCmd() *cobra.Command {
@@ -269,45 +252,4 @@ func newZfileVerifyCmd() *cobra.Command {
 			return nil
 		},
 	}
-}
-
-// zfileProgress is a progress bar on stderr when stderr is a terminal and the job is long
-// enough to be worth one; otherwise its methods do nothing.
-type zfileProgress struct {
-	p   *mpb.Progress
-	bar *mpb.Bar
-}
-
-// zfileProgressMin is the smallest job that gets a bar.
-const zfileProgressMin = 64 << 20
-
-func newZfileProgress(cmd *cobra.Command, label string, total int64) *zfileProgress {
-	f, ok := cmd.ErrOrStderr().(*os.File)
-	if !ok || total < zfileProgressMin || !term.IsTerminal(int(f.Fd())) {
-		return &zfileProgress{}
-	}
-	p := mpb.New(mpb.WithOutput(f), mpb.WithWidth(50))
-	bar := p.AddBar(total,
-		mpb.PrependDecorators(decor.Name(label+" "), decor.CountersKibiByte("% .1f / % .1f")),
-		mpb.AppendDecorators(decor.Percentage(decor.WCSyncSpace), decor.AverageSpeed(decor.SizeB1024(0), " % .1f")),
-	)
-	return &zfileProgress{p: p, bar: bar}
-}
-
-// set moves the bar to done bytes (a progress callback of the zfile package).
-func (z *zfileProgress) set(done int64) {
-	if z.bar != nil {
-		z.bar.SetCurrent(done)
-	}
-}
-
-func (z *zfileProgress) done(ok bool) {
-	if z.bar == nil {
-		return
-	}
-	if !ok {
-		z.bar.Abort(false)
-	}
-	z.bar.SetTotal(-1, true)
-	z.p.Wait()
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dadi-dev/dadi/engine"
+	"github.com/dadi-dev/dadi/lsmt"
 	"github.com/dadi-dev/dadi/ublk"
 	"github.com/dadi-dev/dadi/ublk/ublktest"
 	"github.com/stretchr/testify/require"
@@ -17,27 +18,27 @@ import (
 func testImage(t *testing.T, readOnly bool) *engine.Image {
 	dir := t.TempDir()
 	d, i := filepath.Join(dir, "l.data"), filepath.Join(dir, "l.index")
-	require.NoError(t, engine.CreateRW(d, i, engine.CreateOptions{VirtualSize: 1 << 20}))
-	up, err := engine.OpenUpper(d, i, true)
+	require.NoError(t, lsmt.CreateRW(d, i, lsmt.CreateOptions{VirtualSize: 1 << 20}))
+	up, err := lsmt.OpenUpper(d, i, true)
 	require.NoError(t, err)
 	require.NoError(t, up.WriteAt(lowerBytes, lowerAt))
 	lowerPath := filepath.Join(dir, "l.lsmt")
-	_, err = engine.Commit(up, lowerPath, engine.CommitOptions{})
+	_, err = lsmt.Commit(up, lowerPath, lsmt.CommitOptions{})
 	require.NoError(t, err)
 	require.NoError(t, up.Close())
-	lower, err := engine.OpenLayerFile(lowerPath)
+	lower, err := lsmt.OpenLayerFile(lowerPath)
 	require.NoError(t, err)
 	if readOnly {
-		img, err := engine.NewImage([]*engine.ROLayer{lower}, nil)
+		img, err := engine.NewImage([]*lsmt.ROLayer{lower}, nil)
 		require.NoError(t, err)
 		return img
 	}
 
 	d, i = filepath.Join(dir, "u.data"), filepath.Join(dir, "u.index")
-	require.NoError(t, engine.CreateRW(d, i, engine.CreateOptions{VirtualSize: 1 << 20}))
-	up, err = engine.OpenUpper(d, i, true)
+	require.NoError(t, lsmt.CreateRW(d, i, lsmt.CreateOptions{VirtualSize: 1 << 20}))
+	up, err = lsmt.OpenUpper(d, i, true)
 	require.NoError(t, err)
-	img, err := engine.NewImage([]*engine.ROLayer{lower}, up)
+	img, err := engine.NewImage([]*lsmt.ROLayer{lower}, up)
 	require.NoError(t, err)
 	return img
 }
