@@ -31,7 +31,9 @@ import (
 func TestVMRandWriteSteady(t *testing.T) {
 	vmtest.RequireUblk(t)
 	dir := t.TempDir()
-	const size = 1 << 30
+	// The VM's /tmp is a tmpfs of half its memory (1 GiB): the data file (up to 0.9 size) and
+	// the committed layer beside it must both fit.
+	const size = 384 << 20
 	// fio's random map (on by default) writes each block once, so the verify pass knows every
 	// block's last content; number_ios stops a fast run (KVM) before the map would wrap.
 	verify := []string{"--verify=crc32c", "--verify_fatal=1", fmt.Sprintf("--number_ios=%d", size/4096*9/10)}
