@@ -84,7 +84,7 @@ func TestReplayReadsAndStops(t *testing.T) {
 	}
 	img.Close()
 
-	img, srcs = openTestImage(t, 20*time.Millisecond, false, bottom, top)
+	img, _ = openTestImage(t, 20*time.Millisecond, false, bottom, top)
 	many := make([]TraceRecord, 500)
 	for i := range many {
 		many[i] = TraceRecord{TraceRead, 0, 4096, int64(i) * 4096}

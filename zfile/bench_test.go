@@ -3,6 +3,7 @@ package zfile
 import (
 	"encoding/binary"
 	"fmt"
+	"go/build"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -41,9 +42,9 @@ func loadBenchData(b *testing.B) []byte {
 			}
 			benchData.raw = raw
 		} else {
-			dir := filepath.Join(runtime.GOROOT(), "pkg", "tool", runtime.GOOS+"_"+runtime.GOARCH)
+			dir := filepath.Join(build.Default.GOROOT, "pkg", "tool", runtime.GOOS+"_"+runtime.GOARCH)
 			names, _ := filepath.Glob(filepath.Join(dir, "*"))
-			names = append(names, filepath.Join(runtime.GOROOT(), "bin", "go"))
+			names = append(names, filepath.Join(build.Default.GOROOT, "bin", "go"))
 			sort.Strings(names)
 			for _, n := range names {
 				if b, err := os.ReadFile(n); err == nil {
